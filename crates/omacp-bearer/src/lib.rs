@@ -1,0 +1,2 @@
+//! WAP Push bearers (transport.md).
+#![forbid(unsafe_code)]

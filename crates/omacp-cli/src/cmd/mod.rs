@@ -1,0 +1,41 @@
+//! One module per verb; each is a short sequence of library calls.
+
+mod compile;
+mod decode;
+mod inspect;
+mod push;
+mod validate;
+
+use crate::args::{Args, Command};
+
+/// A command's result as a process exit code (see `main.rs` for the table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: done, input valid.
+    Ok,
+    /// 1: the command ran, but the input is invalid or was refused.
+    Invalid,
+    /// 2: the input could not be read or decoded.
+    Unreadable,
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(e: Exit) -> Self {
+        std::process::ExitCode::from(match e {
+            Exit::Ok => 0,
+            Exit::Invalid => 1,
+            Exit::Unreadable => 2,
+        })
+    }
+}
+
+/// Runs the parsed command line.
+pub fn run(args: Args) -> anyhow::Result<Exit> {
+    match args.command {
+        Command::Compile(a) => compile::run(a),
+        Command::Decode(a) => decode::run(a),
+        Command::Validate(a) => validate::run(a),
+        Command::Push(a) => push::run(a),
+        Command::Inspect(a) => inspect::run(a),
+    }
+}

@@ -1,0 +1,2 @@
+//! ProvBoot security (security.md).
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! Test-only helpers: corpus, spec vectors, peer runners.
+#![forbid(unsafe_code)]
