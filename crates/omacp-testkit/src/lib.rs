@@ -1,2 +1,17 @@
-//! Test-only helpers: corpus, spec vectors, peer runners.
+//! Test-only helpers for omacp: the document corpus, the spec vectors, and runners for
+//! the independent implementations used as oracles (libwbxml's `xml2wbxml`/`wbxml2xml`,
+//! Wireshark's `tshark`). A peer that is not installed makes its test print
+//! `SKIPPED: …` and return, never fail silently or pass vacuously without saying so.
 #![forbid(unsafe_code)]
+
+pub mod corpus;
+pub mod peers;
+
+/// Prints why a test is skipped and returns from the enclosing function.
+#[macro_export]
+macro_rules! skip {
+    ($($arg:tt)*) => {{
+        eprintln!("SKIPPED: {}", format!($($arg)*));
+        return;
+    }};
+}

@@ -1,0 +1,1 @@
+//! Conformance and interoperability tests live in `tests/`; this crate has no code.

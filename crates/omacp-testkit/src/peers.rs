@@ -1,0 +1,273 @@
+//! Runners for independent implementations, reached only through their command-line
+//! tools so that an environment variable could swap them (`OMACP_XML2WBXML`,
+//! `OMACP_WBXML2XML`, `OMACP_TSHARK`).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn find_tool(env: &str, name: &str) -> Option<PathBuf> {
+    if let Ok(p) = std::env::var(env) {
+        return Some(PathBuf::from(p));
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+/// A scratch directory removed on drop.
+#[derive(Debug)]
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    /// A new empty directory under the system temp dir.
+    pub fn new(tag: &str) -> Scratch {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let p = std::env::temp_dir().join(format!("omacp-{tag}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("scratch dir");
+        Scratch(p)
+    }
+
+    /// A path inside the directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// libwbxml 0.11's command-line converters (Debian `libwbxml2-utils`).
+#[derive(Debug, Clone)]
+pub struct Libwbxml {
+    xml2wbxml: PathBuf,
+    wbxml2xml: PathBuf,
+}
+
+/// What a peer run produced when it failed.
+#[derive(Debug)]
+pub struct PeerFailure {
+    /// The command line.
+    pub command: String,
+    /// Its stderr and stdout.
+    pub output: String,
+}
+
+impl std::fmt::Display for PeerFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} failed: {}", self.command, self.output)
+    }
+}
+
+fn run(cmd: &mut Command) -> Result<Vec<u8>, PeerFailure> {
+    let out = cmd.stdin(Stdio::null()).output().map_err(|e| PeerFailure {
+        command: format!("{cmd:?}"),
+        output: e.to_string(),
+    })?;
+    if !out.status.success() {
+        return Err(PeerFailure {
+            command: format!("{cmd:?}"),
+            output: format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stderr),
+                String::from_utf8_lossy(&out.stdout)
+            ),
+        });
+    }
+    Ok(out.stdout)
+}
+
+impl Libwbxml {
+    /// Both tools, or `None` when libwbxml2-utils is not installed.
+    pub fn find() -> Option<Libwbxml> {
+        Some(Libwbxml {
+            xml2wbxml: find_tool("OMACP_XML2WBXML", "xml2wbxml")?,
+            wbxml2xml: find_tool("OMACP_WBXML2XML", "wbxml2xml")?,
+        })
+    }
+
+    /// XML text → WBXML 1.3, with or without libwbxml's string table.
+    pub fn xml2wbxml(&self, xml: &str, string_table: bool) -> Result<Vec<u8>, PeerFailure> {
+        let dir = Scratch::new("xml2wbxml");
+        let (inp, out) = (dir.path("in.xml"), dir.path("out.wbxml"));
+        std::fs::write(&inp, xml).expect("write input");
+        let mut cmd = Command::new(&self.xml2wbxml);
+        cmd.args(["-v", "1.3"]);
+        if !string_table {
+            cmd.arg("-n");
+        }
+        cmd.arg("-o").arg(&out).arg(&inp);
+        run(&mut cmd)?;
+        Ok(std::fs::read(&out).expect("xml2wbxml output"))
+    }
+
+    /// WBXML → XML text, forcing the PROV 1.0 language (`-l PROV10`).
+    pub fn wbxml2xml(&self, wbxml: &[u8]) -> Result<String, PeerFailure> {
+        let dir = Scratch::new("wbxml2xml");
+        let (inp, out) = (dir.path("in.wbxml"), dir.path("out.xml"));
+        std::fs::write(&inp, wbxml).expect("write input");
+        run(Command::new(&self.wbxml2xml).args(["-l", "PROV10", "-o"]).arg(&out).arg(&inp))?;
+        Ok(String::from_utf8_lossy(&std::fs::read(&out).expect("wbxml2xml output")).into_owned())
+    }
+}
+
+/// Wireshark's command-line dissector.
+#[derive(Debug, Clone)]
+pub struct Tshark {
+    bin: PathBuf,
+}
+
+impl Tshark {
+    /// `tshark`, or `None` when it is not installed.
+    pub fn find() -> Option<Tshark> {
+        Some(Tshark { bin: find_tool("OMACP_TSHARK", "tshark")? })
+    }
+
+    /// Runs tshark on a capture file with extra arguments; returns stdout.
+    pub fn read(&self, pcap: &Path, args: &[&str]) -> Result<String, PeerFailure> {
+        let out = run(Command::new(&self.bin).arg("-r").arg(pcap).args(args))?;
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    /// Decodes a bare WBXML document with Wireshark's WBXML dissector: the bytes are
+    /// wrapped in one exported-PDU record (link type 252) naming the `wbxml`
+    /// dissector, and tshark's verbose tree (`-V -O wbxml`) is returned.
+    pub fn dissect_wbxml(&self, wbxml: &[u8]) -> Result<String, PeerFailure> {
+        let dir = Scratch::new("tshark");
+        let pcap = dir.path("doc.pcap");
+        let mut f = std::fs::File::create(&pcap).expect("pcap");
+        f.write_all(&exported_pdu_pcap("wbxml", wbxml)).expect("write pcap");
+        drop(f);
+        self.read(&pcap, &["-V", "-O", "wbxml"])
+    }
+}
+
+/// A pcap file holding one exported-PDU record (LINKTYPE_WIRESHARK_UPPER_PDU, 252)
+/// that hands `payload` to the dissector called `proto`.
+pub fn exported_pdu_pcap(proto: &str, payload: &[u8]) -> Vec<u8> {
+    let mut rec = Vec::new();
+    // EXP_PDU_TAG_PROTO_NAME (12), length, name padded to 4 bytes; then end of options.
+    let name = proto.as_bytes();
+    let padded = name.len().div_ceil(4) * 4;
+    rec.extend_from_slice(&12u16.to_be_bytes());
+    rec.extend_from_slice(&(padded as u16).to_be_bytes());
+    rec.extend_from_slice(name);
+    rec.resize(rec.len() + padded - name.len(), 0);
+    rec.extend_from_slice(&[0, 0, 0, 0]);
+    rec.extend_from_slice(payload);
+    let mut out = Vec::new();
+    for v in [0xa1b2c3d4u32] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&4u16.to_le_bytes());
+    out.extend_from_slice(&0i32.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&65535u32.to_le_bytes());
+    out.extend_from_slice(&252u32.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&(rec.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(rec.len() as u32).to_le_bytes());
+    out.extend_from_slice(&rec);
+    out
+}
+
+/// Rebuilds a document from the "Rendering" column of tshark's WBXML tree
+/// (`Tshark::dissect_wbxml`). Wireshark prints each token on a line: `<characteristic`,
+/// `type='NAPDEF'`, `value=` followed by value pieces `'…'`, `>`, `/>`, `</…>`.
+/// A token Wireshark does not know shows as `(Requested token not defined …)`; that is
+/// returned as an error naming the line, so a test can say which peer defect it hit.
+pub fn document_from_tshark(text: &str) -> Result<omacp_doc::Document, String> {
+    use omacp_doc::{Characteristic, Document, Node, Parm};
+
+    #[derive(Debug)]
+    enum Open {
+        Root(Document),
+        Char(Characteristic),
+        Parm(Parm),
+    }
+    let mut rows = text
+        .lines()
+        .skip_while(|l| !l.contains("WBXML Token Description"))
+        .skip(1)
+        .filter_map(|l| l.rsplit_once('|').map(|(_, r)| r.trim()))
+        .filter(|r| !r.is_empty());
+    let mut stack: Vec<Open> = Vec::new();
+    let mut current_attr: Option<(String, String)> = None;
+    let mut finished: Option<Document> = None;
+
+    fn set_attr(top: &mut Open, name: &str, value: String) -> Result<(), String> {
+        match (top, name) {
+            (Open::Root(d), "version") => d.version = Some(value),
+            (Open::Char(c), "type") => c.kind = value,
+            (Open::Parm(p), "name") => p.name = value,
+            (Open::Parm(p), "value") => p.value = Some(value),
+            (t, n) => return Err(format!("attribute {n} on {t:?}")),
+        }
+        Ok(())
+    }
+    fn close(stack: &mut Vec<Open>, finished: &mut Option<Document>) -> Result<(), String> {
+        let node = match stack.pop().ok_or("close with nothing open")? {
+            Open::Root(d) => {
+                *finished = Some(d);
+                return Ok(());
+            }
+            Open::Char(c) => Node::Characteristic(c),
+            Open::Parm(p) => Node::Parm(p),
+        };
+        match (stack.last_mut(), node) {
+            (Some(Open::Root(d)), Node::Characteristic(c)) => d.characteristics.push(c),
+            (Some(Open::Char(parent)), n) => parent.children.push(n),
+            (parent, n) => return Err(format!("{n:?} inside {parent:?}")),
+        }
+        Ok(())
+    }
+
+    for r in rows.by_ref() {
+        if r.starts_with("(Requested token") {
+            return Err(format!("tshark could not render a token: {r}"));
+        }
+        let flush = |attr: &mut Option<(String, String)>, stack: &mut Vec<Open>| -> Result<(), String> {
+            if let Some((n, v)) = attr.take() {
+                set_attr(stack.last_mut().ok_or("attribute outside element")?, &n, v)?;
+            }
+            Ok(())
+        };
+        if let Some(piece) = r.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+            current_attr.as_mut().ok_or_else(|| format!("value piece without attribute: {r}"))?.1.push_str(piece);
+        } else if let Some(rest) = r.strip_prefix("</") {
+            let _ = rest;
+            flush(&mut current_attr, &mut stack)?;
+            close(&mut stack, &mut finished)?;
+        } else if r == "/>" {
+            flush(&mut current_attr, &mut stack)?;
+            close(&mut stack, &mut finished)?;
+        } else if r == ">" {
+            flush(&mut current_attr, &mut stack)?;
+        } else if let Some(name) = r.strip_prefix('<') {
+            flush(&mut current_attr, &mut stack)?;
+            let name = name.trim_end_matches("/>").trim_end_matches('>');
+            stack.push(match name {
+                "wap-provisioningdoc" => Open::Root(Document::default()),
+                "characteristic" => Open::Char(Characteristic::new("")),
+                "parm" => Open::Parm(Parm { name: String::new(), value: None }),
+                other => return Err(format!("unexpected element {other}")),
+            });
+            if r.ends_with("/>") {
+                close(&mut stack, &mut finished)?;
+            }
+        } else if let Some((name, val)) = r.split_once('=') {
+            flush(&mut current_attr, &mut stack)?;
+            let v = val.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')).unwrap_or(val);
+            current_attr = Some((name.to_string(), v.to_string()));
+        } else {
+            return Err(format!("unrecognised tshark rendering: {r}"));
+        }
+    }
+    finished.ok_or_else(|| "tshark output has no complete wap-provisioningdoc".to_string())
+}
