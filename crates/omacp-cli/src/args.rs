@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// omacp — OMA Client Provisioning 1.2: documents, WBXML, ProvBoot security and WAP Push.
@@ -26,6 +27,12 @@ pub enum Command {
     Push(PushArgs),
     /// Show every layer of a push: SMS -> WDP -> WSP -> SEC/MAC -> document (used by scripts).
     Inspect(InspectArgs),
+    /// Smart-card provisioning (ProvSC): read a card image or a PC/SC reader (used by scripts).
+    Card {
+        /// What to do.
+        #[command(subcommand)]
+        command: CardCommand,
+    },
 }
 
 /// `omacp compile`.
@@ -115,6 +122,33 @@ pub struct PushArgs {
     /// Output file (`-` or absent for stdout).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// WSP transaction id.
+    #[arg(long, default_value_t = 1)]
+    pub tid: u8,
+    /// WDP source port (9200 is conventional; Kannel uses 2948).
+    #[arg(long, default_value_t = 9200)]
+    pub source_port: u16,
+    /// Concatenation reference width in bits: 8 (128 bytes per SMS) or 16 (127).
+    #[arg(long, default_value_t = 8, value_parser = clap::builder::PossibleValuesParser::new(["8", "16"]).map(|s| s.parse::<u8>().unwrap_or(8)))]
+    pub concat: u8,
+    /// Concatenation reference (default: derived from the PDU, so runs are reproducible).
+    #[arg(long = "ref")]
+    pub reference: Option<u16>,
+    /// TP-DCS in hex: 04 (8-bit, no class) or f5 (8-bit, class 1).
+    #[arg(long, default_value = "f5", value_parser = clap::builder::PossibleValuesParser::new(["04", "f5", "F5"]))]
+    pub dcs: String,
+    /// TP-MR of the first SMS-SUBMIT (incremented per segment).
+    #[arg(long, default_value_t = 0)]
+    pub mr: u8,
+    /// Add an X-Wap-Initiator-URI header (the TPS URL, security.md §6.2).
+    #[arg(long)]
+    pub initiator_uri: Option<String>,
+    /// Digits of the PIN generated for USERPINMAC when --pin is absent.
+    #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u8).range(1..=20))]
+    pub pin_length: u8,
+    /// Sign and send a document even when validation reports errors.
+    #[arg(long)]
+    pub allow_invalid: bool,
 }
 
 /// `omacp inspect`.
@@ -125,10 +159,76 @@ pub struct InspectArgs {
     /// IMSI to verify NETWPIN/USERNETWPIN MACs (used by scripts).
     #[arg(long)]
     pub imsi: Option<String>,
-    /// PIN to verify USERPIN/USERNETWPIN/USERPINMAC MACs (used by scripts).
+    /// PIN to verify USERPIN/USERNETWPIN MACs; for USERPINMAC, what the user types: the PIN
+    /// followed by the decimal check digits (used by scripts).
     #[arg(long)]
     pub pin: Option<String>,
     /// Machine-readable output (used by scripts).
     #[arg(long)]
     pub json: bool,
+}
+
+/// `omacp card` verbs.
+#[derive(Debug, Subcommand)]
+pub enum CardCommand {
+    /// Read the Bootstrap/Config1/Config2 documents and the IMSI: exit 0 read, 2 unreadable
+    /// (used by scripts).
+    Read(CardReadArgs),
+    /// List the PC/SC readers and whether each holds a card.
+    Readers(CardReadersArgs),
+}
+
+/// `omacp card read`.
+#[derive(Debug, clap::Args)]
+pub struct CardReadArgs {
+    /// A card image file (docs/card-image.md) (used by scripts).
+    #[arg(required_unless_present = "reader", conflicts_with = "reader")]
+    pub image: Option<PathBuf>,
+    /// Read the card in this PC/SC reader: its exact name or a unique prefix (used by scripts).
+    #[arg(long)]
+    pub reader: Option<String>,
+    /// The card platform; default: the image's `platform` line, or detected on a reader.
+    #[arg(long, value_enum)]
+    pub platform: Option<PlatformArg>,
+    /// Map a DODF OID to a role, replacing that role's default OID; repeatable
+    /// (e.g. `--oid 2.23.43.7.9=config2`).
+    #[arg(long = "oid", value_name = "OID=ROLE")]
+    pub oids: Vec<String>,
+    /// Keep documents whose public id is not wap-provisioningdoc.
+    #[arg(long)]
+    pub any_document: bool,
+    /// Make malformed card structures an error (exit 2) instead of a note.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print the IMSI in full; it is personal data and masked to its last 3 digits otherwise.
+    #[arg(long)]
+    pub show_imsi: bool,
+    /// Machine-readable output (used by scripts).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `omacp card readers`.
+#[derive(Debug, clap::Args)]
+pub struct CardReadersArgs {
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A card platform as typed on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlatformArg {
+    /// GSM SIM.
+    Sim,
+    /// USIM on a UICC.
+    Usim,
+    /// WAP Identity Module.
+    Wim,
+    /// CDMA R-UIM.
+    Ruim,
+    /// CSIM on a UICC.
+    Csim,
+    /// ISIM on a UICC.
+    Isim,
 }

@@ -9,5 +9,9 @@
 #![forbid(unsafe_code)]
 
 pub mod model;
+pub mod path;
+pub mod schema;
+pub mod validate;
+pub mod xml;
 
 pub use model::{Characteristic, Document, Node, Parm};

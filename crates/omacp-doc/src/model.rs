@@ -50,19 +50,28 @@ pub struct Parm {
 impl Parm {
     /// A parm with a value.
     pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
-        Parm { name: name.into(), value: Some(value.into()) }
+        Parm {
+            name: name.into(),
+            value: Some(value.into()),
+        }
     }
 
     /// A value-less (flag) parm.
     pub fn flag(name: impl Into<String>) -> Self {
-        Parm { name: name.into(), value: None }
+        Parm {
+            name: name.into(),
+            value: None,
+        }
     }
 }
 
 impl Characteristic {
     /// An empty characteristic of type `kind`.
     pub fn new(kind: impl Into<String>) -> Self {
-        Characteristic { kind: kind.into(), children: Vec::new() }
+        Characteristic {
+            kind: kind.into(),
+            children: Vec::new(),
+        }
     }
 
     /// Builder: appends a valued parm.
@@ -101,12 +110,16 @@ impl Characteristic {
 
     /// Values of every parm called `name`, in order (flags yield `""`).
     pub fn values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.parms().filter(move |p| p.name == name).map(|p| p.value.as_deref().unwrap_or(""))
+        self.parms()
+            .filter(move |p| p.name == name)
+            .map(|p| p.value.as_deref().unwrap_or(""))
     }
 
     /// The value of the first parm called `name` (a flag yields `Some("")`).
     pub fn value(&self, name: &str) -> Option<&str> {
-        self.parms().find(|p| p.name == name).map(|p| p.value.as_deref().unwrap_or(""))
+        self.parms()
+            .find(|p| p.name == name)
+            .map(|p| p.value.as_deref().unwrap_or(""))
     }
 
     /// True when a parm called `name` is present (valued or not).
@@ -118,7 +131,10 @@ impl Characteristic {
 impl Document {
     /// A document with the given version and no characteristics.
     pub fn new(version: Option<&str>) -> Self {
-        Document { version: version.map(str::to_owned), characteristics: Vec::new() }
+        Document {
+            version: version.map(str::to_owned),
+            characteristics: Vec::new(),
+        }
     }
 
     /// Builder: appends a top-level characteristic.
@@ -187,7 +203,9 @@ mod tests {
     use super::*;
 
     fn nap(id: &str) -> Characteristic {
-        Characteristic::new("NAPDEF").with_parm("NAPID", id).with_parm("NAME", "n")
+        Characteristic::new("NAPDEF")
+            .with_parm("NAPID", id)
+            .with_parm("NAME", "n")
     }
 
     #[test]
@@ -196,17 +214,33 @@ mod tests {
         let b = Document::new(Some("1.0")).with(nap("B")).with(nap("A"));
         assert!(a.same_meaning(&b));
         let c = Document::new(Some("1.0"))
-            .with(Characteristic::new("NAPDEF").with_parm("NAME", "n").with_parm("NAPID", "A"))
+            .with(
+                Characteristic::new("NAPDEF")
+                    .with_parm("NAME", "n")
+                    .with_parm("NAPID", "A"),
+            )
             .with(nap("B"));
         assert!(a.same_meaning(&c));
     }
 
     #[test]
     fn order_of_repeated_parms_matters() {
-        let x = Characteristic::new("PXPHYSICAL").with_parm("TO-NAPID", "A").with_parm("TO-NAPID", "B");
-        let y = Characteristic::new("PXPHYSICAL").with_parm("TO-NAPID", "B").with_parm("TO-NAPID", "A");
-        assert!(!Document::new(None).with(x.clone()).same_meaning(&Document::new(None).with(y)));
-        assert!(Document::new(None).with(x.clone()).same_meaning(&Document::new(None).with(x)));
+        let x = Characteristic::new("PXPHYSICAL")
+            .with_parm("TO-NAPID", "A")
+            .with_parm("TO-NAPID", "B");
+        let y = Characteristic::new("PXPHYSICAL")
+            .with_parm("TO-NAPID", "B")
+            .with_parm("TO-NAPID", "A");
+        assert!(
+            !Document::new(None)
+                .with(x.clone())
+                .same_meaning(&Document::new(None).with(y))
+        );
+        assert!(
+            Document::new(None)
+                .with(x.clone())
+                .same_meaning(&Document::new(None).with(x))
+        );
     }
 
     #[test]

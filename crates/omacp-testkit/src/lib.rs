@@ -5,7 +5,11 @@
 #![forbid(unsafe_code)]
 
 pub mod corpus;
+// `gen` is a reserved word since edition 2024; `strategies` is the same module.
+pub mod r#gen;
+pub use r#gen as strategies;
 pub mod peers;
+pub mod vectors;
 
 /// Prints why a test is skipped and returns from the enclosing function.
 #[macro_export]

@@ -1,2 +1,42 @@
-//! WBXML 1.3 (WAP-192) and its PROV 1.0 application: the binary form of a CP document.
+//! WBXML 1.3 (WAP-192) and its PROV 1.0 application: the binary form of a CP document
+//! (`application/vnd.wap.connectivity-wbxml`; wbxml.md).
+//!
+//! - [`parser`]: a generic WBXML 1.0–1.3 pull parser, independent of PROV, with
+//!   [`Limits`] and typed, offset-carrying errors ([`WbxmlError`]).
+//! - [`tokens`]: the PROV code pages, declared once and checked at compile time.
+//! - [`decode()`] / [`encode()`]: PROV WBXML ⇄ [`omacp_doc::Document`]. The encoder
+//!   searches for the smallest encoding (string table, code pages, token fragments).
+//!
+//! ```
+//! use omacp_doc::{Characteristic, Document};
+//! use omacp_wbxml::{decode, encode, DecodeOptions, EncodeOptions};
+//!
+//! let doc = Document::new(Some("1.0"))
+//!     .with(Characteristic::new("NAPDEF").with_parm("NAPID", "NAP1").with_parm("BEARER", "GSM-GPRS"));
+//! let wbxml = encode(&doc, &EncodeOptions::default());
+//! assert_eq!(&wbxml[..4], &[0x03, 0x0B, 0x6A, 0x00]);
+//! let back = decode(&wbxml, &DecodeOptions::default()).unwrap();
+//! assert!(back.document.same_meaning(&doc));
+//! ```
 #![forbid(unsafe_code)]
+
+pub mod decode;
+pub mod encode;
+pub mod error;
+pub mod header;
+pub mod limits;
+pub mod parser;
+mod pieces;
+mod strtbl;
+pub mod tokens;
+
+pub use decode::{decode, DecodeDiagnostic, DecodeOptions, Decoded, Dropped};
+pub use encode::{encode, EncodeOptions};
+pub use error::{ErrorKind, WbxmlError};
+pub use header::{Charset, Header, PublicId};
+pub use limits::Limits;
+
+#[cfg(test)]
+mod codec_tests;
+#[cfg(test)]
+mod prop_tests;

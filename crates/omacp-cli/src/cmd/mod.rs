@@ -1,5 +1,6 @@
 //! One module per verb; each is a short sequence of library calls.
 
+mod card;
 mod compile;
 mod decode;
 mod inspect;
@@ -37,5 +38,6 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Validate(a) => validate::run(a),
         Command::Push(a) => push::run(a),
         Command::Inspect(a) => inspect::run(a),
+        Command::Card { command } => card::run(command),
     }
 }

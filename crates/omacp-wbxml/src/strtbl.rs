@@ -1,0 +1,274 @@
+//! Choosing the string table (wbxml.md §1.5, §4.1).
+//!
+//! A string used `k` times costs `k·(L+2)` inline and `(L+1) + k·(1+|mb_u_int32(off)|)`
+//! through the table, so only strings that repay their table bytes go in. STR_T may
+//! point into the middle of a table string (the value runs to its NUL), which gives
+//! sharing for free:
+//! - suffix sharing: `emome` is served by the entry `CHT_emome` at offset +4;
+//! - pieces: `Example MMS proxy` is STR_T `Example MMS` + STR_I ` proxy`, and
+//!   `Example Operator` can be two references with nothing inline.
+//!
+//! [`select`] works in two phases, both near-linear in the number of distinct strings:
+//! 1. whole strings, grouped into suffix families (a sort by reversed bytes puts each
+//!    string next to the strings it ends), kept when the family repays its head;
+//! 2. shared pieces of the remaining strings: common prefixes and suffixes of
+//!    neighbours in sorted order, and whitespace-separated words (libwbxml's only
+//!    sharing method), chosen greedily by estimated gain; an accepted piece claims its
+//!    regions, and regions next to a claimed one are priced as the string edge they
+//!    now are.
+//!
+//! The estimates assume the covered bytes would otherwise be inline. The encoder then
+//! prices every value exactly against the table, drops entries no value uses, and
+//! drops the table when the document is not smaller with it.
+
+#[derive(Debug)]
+struct Cand<'d> {
+    text: &'d [u8],
+    count: u32,
+    /// Cost of the string without a table (tokens and inline strings only).
+    base: u32,
+    /// Fully served by a phase-1 entry.
+    served: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Occ {
+    cand: u32,
+    start: u32,
+    end: u32,
+}
+
+#[derive(Debug)]
+struct Piece<'d> {
+    text: &'d [u8],
+    /// Its occurrences: `occs[o0..o1]` of the shared list.
+    o0: u32,
+    o1: u32,
+}
+
+fn lcp(a: &[u8], b: &[u8]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+fn lcs(a: &[u8], b: &[u8]) -> usize {
+    a.iter().rev().zip(b.iter().rev()).take_while(|(x, y)| x == y).count()
+}
+
+/// Shortens `l` until `s[..l]` ends on a character boundary.
+fn prefix_boundary(s: &[u8], mut l: usize) -> usize {
+    while l > 0 && l < s.len() && (s[l] as i8) < -0x40 {
+        l -= 1;
+    }
+    l
+}
+
+/// Shortens `l` until `s[len-l..]` starts on a character boundary.
+fn suffix_boundary(s: &[u8], mut l: usize) -> usize {
+    while l > 0 && (s[s.len() - l] as i8) < -0x40 {
+        l -= 1;
+    }
+    l
+}
+
+/// Picks table strings for attribute strings given as `(text, cost without a table)`,
+/// one entry per use.
+pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
+    uses.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut cands: Vec<Cand<'d>> = Vec::with_capacity(uses.len());
+    for &(t, base) in uses.iter() {
+        match cands.last_mut() {
+            Some(c) if c.text == t => c.count += 1,
+            _ => cands.push(Cand { text: t, count: 1, base, served: false }),
+        }
+    }
+    // A STR_T costs at least 2 bytes: strings no dearer than that cannot gain.
+    cands.retain(|c| c.text.len() >= 2 && !c.text.contains(&0) && c.base > 2);
+    if cands.is_empty() {
+        return Vec::new();
+    }
+    let mut chosen: Vec<(&'d [u8], i64)> = Vec::with_capacity(cands.len());
+
+    // Phase 1: suffix families. In reversed-bytes order the strings ending with `t`
+    // follow `t` directly, so each string's family parent is its successor.
+    let mut rev: Vec<u32> = (0..cands.len() as u32).collect();
+    rev.sort_unstable_by(|&a, &b| cands[a as usize].text.iter().rev().cmp(cands[b as usize].text.iter().rev()));
+    let mut head = vec![u32::MAX; cands.len()];
+    let mut gain = vec![0i64; cands.len()];
+    for k in (0..rev.len()).rev() {
+        let i = rev[k] as usize;
+        head[i] = i as u32;
+        if let Some(&n) = rev.get(k + 1) {
+            if cands[n as usize].text.ends_with(cands[i].text) {
+                head[i] = head[n as usize];
+            }
+        }
+        let h = head[i] as usize;
+        gain[h] += i64::from(cands[i].count) * (i64::from(cands[i].base) - 2);
+    }
+    for h in 0..cands.len() {
+        if head[h] as usize == h && gain[h] > cands[h].text.len() as i64 + 1 {
+            chosen.push((cands[h].text, gain[h]));
+        }
+    }
+    for i in 0..cands.len() {
+        let h = head[i] as usize;
+        cands[i].served = gain[h] > cands[h].text.len() as i64 + 1;
+    }
+
+    // Phase 2: shared pieces of the strings phase 1 did not serve.
+    let mut lex: Vec<u32> = Vec::with_capacity(cands.len());
+    lex.extend((0..cands.len() as u32).filter(|&i| !cands[i as usize].served));
+    let mut revr: Vec<u32> = Vec::with_capacity(cands.len());
+    revr.extend(rev.iter().copied().filter(|&i| !cands[i as usize].served));
+    let mut pieces: Vec<Piece<'d>> = Vec::with_capacity(2 * lex.len());
+    let mut occs: Vec<Occ> = Vec::with_capacity(4 * lex.len());
+    // Neighbours sharing a prefix: the strings with that prefix are a run around them.
+    for (k, w) in lex.windows(2).enumerate() {
+        let a = cands[w[0] as usize].text;
+        let l = prefix_boundary(a, lcp(a, cands[w[1] as usize].text));
+        if l >= 4 {
+            let p = &a[..l];
+            let o0 = occs.len() as u32;
+            let first = lex[..=k].iter().rposition(|&i| !cands[i as usize].text.starts_with(p)).map_or(0, |j| j + 1);
+            for &i in lex[first..].iter().take_while(|&&i| cands[i as usize].text.starts_with(p)) {
+                occs.push(Occ { cand: i, start: 0, end: l as u32 });
+            }
+            pieces.push(Piece { text: p, o0, o1: occs.len() as u32 });
+        }
+    }
+    for (k, w) in revr.windows(2).enumerate() {
+        let a = cands[w[0] as usize].text;
+        let l = suffix_boundary(a, lcs(a, cands[w[1] as usize].text));
+        if l >= 4 {
+            let s = &a[a.len() - l..];
+            let o0 = occs.len() as u32;
+            let first = revr[..=k].iter().rposition(|&i| !cands[i as usize].text.ends_with(s)).map_or(0, |j| j + 1);
+            for &i in revr[first..].iter().take_while(|&&i| cands[i as usize].text.ends_with(s)) {
+                let n = cands[i as usize].text.len() as u32;
+                occs.push(Occ { cand: i, start: n - l as u32, end: n });
+            }
+            pieces.push(Piece { text: s, o0, o1: occs.len() as u32 });
+        }
+    }
+    let mut words: Vec<(&'d [u8], Occ)> = Vec::with_capacity(lex.len());
+    for &i in &lex {
+        let t = cands[i as usize].text;
+        if !t.iter().any(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let mut start = 0;
+        for (j, b) in t.iter().enumerate().chain([(t.len(), &b' ')]) {
+            if b.is_ascii_whitespace() {
+                if j - start >= 4 {
+                    words.push((&t[start..j], Occ { cand: i, start: start as u32, end: j as u32 }));
+                }
+                start = j + 1;
+            }
+        }
+    }
+    words.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for group in words.chunk_by(|a, b| a.0 == b.0) {
+        let uses: u32 = group.iter().map(|(_, o)| cands[o.cand as usize].count).sum();
+        if uses >= 2 {
+            let o0 = occs.len() as u32;
+            occs.extend(group.iter().map(|(_, o)| *o));
+            pieces.push(Piece { text: group[0].0, o0, o1: occs.len() as u32 });
+        }
+    }
+    pieces.sort_by(|a, b| a.text.cmp(b.text));
+    pieces.dedup_by(|a, b| a.text == b.text);
+
+    let mut claims: Vec<Occ> = Vec::with_capacity(occs.len());
+    loop {
+        let mut best: Option<(i64, usize)> = None;
+        for (pi, p) in pieces.iter().enumerate() {
+            let mut g = -(p.text.len() as i64 + 1);
+            for o in &occs[p.o0 as usize..p.o1 as usize] {
+                let c = &cands[o.cand as usize];
+                let mut left_free = o.start == 0;
+                let mut right_free = o.end as usize == c.text.len();
+                let mut clash = false;
+                for k in claims.iter().filter(|k| k.cand == o.cand) {
+                    clash |= k.start < o.end && o.start < k.end;
+                    left_free |= k.end == o.start;
+                    right_free |= k.start == o.end;
+                }
+                if clash {
+                    continue;
+                }
+                let len = p.text.len() as i64;
+                let per = match (left_free, right_free) {
+                    (true, true) if o.start == 0 && o.end as usize == c.text.len() => i64::from(c.base) - 2,
+                    (true, true) => len,
+                    (true, false) | (false, true) => len - 2,
+                    (false, false) => len - 4,
+                };
+                g += i64::from(c.count) * per;
+            }
+            if g > 0 && best.is_none_or(|(bg, _)| g > bg) {
+                best = Some((g, pi));
+            }
+        }
+        let Some((g, pi)) = best else { break };
+        let p = pieces.swap_remove(pi);
+        for o in &occs[p.o0 as usize..p.o1 as usize] {
+            if !claims.iter().any(|k| k.cand == o.cand && k.start < o.end && o.start < k.end) {
+                claims.push(*o);
+            }
+        }
+        chosen.push((p.text, g));
+    }
+
+    // Most valuable strings first, so their offsets fit one mb_u_int32 byte; drop
+    // strings that are a suffix of another chosen string (served from inside it).
+    chosen.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.len().cmp(&a.0.len())).then(a.0.cmp(b.0)));
+    chosen.dedup_by(|a, b| a.0 == b.0);
+    chosen
+        .iter()
+        .enumerate()
+        .filter(|&(i, (s, _))| {
+            !chosen.iter().enumerate().any(|(j, (t, _))| j != i && t.len() > s.len() && t.ends_with(s))
+        })
+        .map(|(_, (s, _))| *s)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pieces::Arena;
+
+    fn table(texts: &[&str]) -> Vec<String> {
+        let mut a = Arena::default();
+        let mut uses: Vec<(&[u8], u32)> = texts
+            .iter()
+            .map(|s| {
+                let v = a.scan_tokens(s.as_bytes());
+                let m = a.matrix(&v, None);
+                (s.as_bytes(), m.iter().flatten().copied().min().unwrap())
+            })
+            .collect();
+        select(&mut uses).into_iter().map(|e| String::from_utf8(e.to_vec()).unwrap()).collect()
+    }
+
+    #[test]
+    fn repeated_strings_and_suffixes() {
+        assert_eq!(table(&["NAP1", "NAP1", "x"]), ["NAP1"]);
+        assert!(table(&["NAP1", "other"]).is_empty());
+        // Used once each, but "emome" rides inside "CHT_emome" for free.
+        assert_eq!(table(&["CHT_emome", "emome"]), ["CHT_emome"]);
+        // Tokens are cheaper than any reference.
+        assert!(table(&["GSM-GPRS", "GSM-GPRS"]).is_empty());
+    }
+
+    #[test]
+    fn shared_prefixes_suffixes_and_words() {
+        let t = table(&["http://mmsc.example.net/mms/wapenc", "http://mmsc.example.net"]);
+        assert_eq!(t, ["http://mmsc.example.net"]);
+        let t = table(&["mms.example.net", "wap.example.net"]);
+        assert_eq!(t, [".example.net"]);
+        let mut t = table(&["Example Operator", "Example push gateway", "Operator services"]);
+        t.sort();
+        assert_eq!(t, ["Example ", "Operator"]);
+    }
+}
