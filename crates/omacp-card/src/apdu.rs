@@ -106,7 +106,14 @@ pub enum ApduError {
 
 impl Command {
     fn new(class: Class, ins: u8, p1: u8, p2: u8, data: &[u8], le: Option<u16>) -> Self {
-        Command { cla: class.cla(), ins, p1, p2, data: data.to_vec(), le }
+        Command {
+            cla: class.cla(),
+            ins,
+            p1,
+            p2,
+            data: data.to_vec(),
+            le,
+        }
     }
 
     /// SELECT one file by its identifier, relative to the current DF.
@@ -115,19 +122,37 @@ impl Command {
             Class::Gsm => 0x00,
             Class::Uicc => select::P2_FCP,
         };
-        Self::new(class, ins::SELECT, select::BY_FID, p2, &fid.to_be_bytes(), None)
+        Self::new(
+            class,
+            ins::SELECT,
+            select::BY_FID,
+            p2,
+            &fid.to_be_bytes(),
+            None,
+        )
     }
 
     /// SELECT by path (UICC only): from the MF (`path` omits `3F00`) or from the current DF.
     pub fn select_path(from_mf: bool, path: &[u16]) -> Self {
-        let p1 = if from_mf { select::PATH_FROM_MF } else { select::PATH_FROM_CURRENT };
+        let p1 = if from_mf {
+            select::PATH_FROM_MF
+        } else {
+            select::PATH_FROM_CURRENT
+        };
         let data: Vec<u8> = path.iter().flat_map(|f| f.to_be_bytes()).collect();
         Self::new(Class::Uicc, ins::SELECT, p1, select::P2_FCP, &data, None)
     }
 
     /// SELECT an application by its AID or a leading part of it (UICC only).
     pub fn select_aid(aid: &[u8]) -> Self {
-        Self::new(Class::Uicc, ins::SELECT, select::BY_AID, select::P2_FCP, aid, None)
+        Self::new(
+            Class::Uicc,
+            ins::SELECT,
+            select::BY_AID,
+            select::P2_FCP,
+            aid,
+            None,
+        )
     }
 
     /// READ BINARY of `le` bytes (1..=256) at `offset` (below 0x8000) of the current EF.
@@ -148,7 +173,10 @@ impl Command {
 
     /// The same command with another `Le` (the answer to `6Cxx`).
     pub fn with_le(&self, le: u16) -> Self {
-        Command { le: Some(le), ..self.clone() }
+        Command {
+            le: Some(le),
+            ..self.clone()
+        }
     }
 
     /// The bytes to send: header, `Lc data` if any, `Le` if any (`00` meaning 256).
@@ -184,7 +212,14 @@ impl Command {
                 }
             }
         };
-        Ok(Command { cla: *cla, ins: *ins, p1: *p1, p2: *p2, data: data.to_vec(), le })
+        Ok(Command {
+            cla: *cla,
+            ins: *ins,
+            p1: *p1,
+            p2: *p2,
+            data: data.to_vec(),
+            le,
+        })
     }
 }
 
@@ -211,7 +246,10 @@ impl Response {
             return Err(ApduError::TooShort(n));
         }
         let sw = StatusWord::from_u16(u16::from_be_bytes([bytes[n - 2], bytes[n - 1]]));
-        Ok(Response { data: bytes[..n - 2].to_vec(), sw })
+        Ok(Response {
+            data: bytes[..n - 2].to_vec(),
+            sw,
+        })
     }
 
     /// Data followed by the status word.
@@ -223,7 +261,10 @@ impl Response {
 
     /// A response with only a status word.
     pub fn status(sw: StatusWord) -> Response {
-        Response { data: Vec::new(), sw }
+        Response {
+            data: Vec::new(),
+            sw,
+        }
     }
 }
 
@@ -382,7 +423,10 @@ impl StatusWord {
     pub fn is_out_of_range(self) -> bool {
         matches!(
             self,
-            StatusWord::WrongP1P2 | StatusWord::RecordNotFound | StatusWord::GsmOutOfRange | StatusWord::EndOfFile
+            StatusWord::WrongP1P2
+                | StatusWord::RecordNotFound
+                | StatusWord::GsmOutOfRange
+                | StatusWord::EndOfFile
         )
     }
 }
@@ -405,34 +449,67 @@ mod tests {
         // The table has no duplicate value and no value that a pattern variant owns.
         for (i, (v, sw, _)) in STATUS_WORDS.iter().enumerate() {
             assert_eq!(StatusWord::from_u16(*v), *sw);
-            assert!(STATUS_WORDS[i + 1..].iter().all(|(w, _, _)| w != v), "{v:04X} twice");
+            assert!(
+                STATUS_WORDS[i + 1..].iter().all(|(w, _, _)| w != v),
+                "{v:04X} twice"
+            );
         }
     }
 
     #[test]
     fn parametrised_words() {
-        assert_eq!(StatusWord::from_u16(0x6120), StatusWord::ResponseBytes(0x20));
-        assert_eq!(StatusWord::from_u16(0x9F0F), StatusWord::GsmResponseBytes(0x0F));
+        assert_eq!(
+            StatusWord::from_u16(0x6120),
+            StatusWord::ResponseBytes(0x20)
+        );
+        assert_eq!(
+            StatusWord::from_u16(0x9F0F),
+            StatusWord::GsmResponseBytes(0x0F)
+        );
         assert_eq!(StatusWord::from_u16(0x6C10), StatusWord::WrongLe(0x10));
         assert_eq!(StatusWord::from_u16(0x6700), StatusWord::WrongLength);
-        assert_eq!(StatusWord::from_u16(0x6710), StatusWord::GsmWrongLength(0x10));
+        assert_eq!(
+            StatusWord::from_u16(0x6710),
+            StatusWord::GsmWrongLength(0x10)
+        );
         assert_eq!(StatusWord::from_u16(0x63C2), StatusWord::RetriesLeft(2));
         assert_eq!(StatusWord::from_u16(0x6999), StatusWord::Unknown(0x6999));
-        assert_eq!(StatusWord::GsmAccessDenied.to_string(), "9804 (access condition not fulfilled)");
+        assert_eq!(
+            StatusWord::GsmAccessDenied.to_string(),
+            "9804 (access condition not fulfilled)"
+        );
     }
 
     #[test]
     fn command_encodings() {
-        assert_eq!(Command::select_fid(Class::Gsm, 0x7F20).encode(), [0xA0, 0xA4, 0x00, 0x00, 0x02, 0x7F, 0x20]);
-        assert_eq!(Command::select_fid(Class::Uicc, 0x2F00).encode(), [0x00, 0xA4, 0x00, 0x04, 0x02, 0x2F, 0x00]);
+        assert_eq!(
+            Command::select_fid(Class::Gsm, 0x7F20).encode(),
+            [0xA0, 0xA4, 0x00, 0x00, 0x02, 0x7F, 0x20]
+        );
+        assert_eq!(
+            Command::select_fid(Class::Uicc, 0x2F00).encode(),
+            [0x00, 0xA4, 0x00, 0x04, 0x02, 0x2F, 0x00]
+        );
         assert_eq!(
             Command::select_path(true, &[0x7FFF, 0x6F07]).encode(),
             [0x00, 0xA4, 0x08, 0x04, 0x04, 0x7F, 0xFF, 0x6F, 0x07]
         );
-        assert_eq!(Command::select_aid(&[0xA0, 0, 0, 0, 0x87]).encode()[..5], [0x00, 0xA4, 0x04, 0x04, 0x05]);
-        assert_eq!(Command::read_binary(Class::Uicc, 0x0123, 256).encode(), [0x00, 0xB0, 0x01, 0x23, 0x00]);
-        assert_eq!(Command::read_record(Class::Gsm, 2, 0x26).encode(), [0xA0, 0xB2, 0x02, 0x04, 0x26]);
-        assert_eq!(Command::get_response(Class::Gsm, 0x0F).encode(), [0xA0, 0xC0, 0x00, 0x00, 0x0F]);
+        assert_eq!(
+            Command::select_aid(&[0xA0, 0, 0, 0, 0x87]).encode()[..5],
+            [0x00, 0xA4, 0x04, 0x04, 0x05]
+        );
+        assert_eq!(
+            Command::read_binary(Class::Uicc, 0x0123, 256).encode(),
+            [0x00, 0xB0, 0x01, 0x23, 0x00]
+        );
+        assert_eq!(
+            Command::read_record(Class::Gsm, 2, 0x26).encode(),
+            [0xA0, 0xB2, 0x02, 0x04, 0x26]
+        );
+        assert_eq!(
+            Command::get_response(Class::Gsm, 0x0F).encode(),
+            [0xA0, 0xC0, 0x00, 0x00, 0x0F]
+        );
     }
 
     #[test]
@@ -441,13 +518,26 @@ mod tests {
             Command::select_fid(Class::Uicc, 0x3F00),
             Command::read_binary(Class::Gsm, 0, 9),
             Command::select_fid(Class::Uicc, 0x3F00).with_le(256),
-            Command { cla: 0, ins: 0x70, p1: 0, p2: 0, data: vec![], le: None },
+            Command {
+                cla: 0,
+                ins: 0x70,
+                p1: 0,
+                p2: 0,
+                data: vec![],
+                le: None,
+            },
         ] {
             assert_eq!(Command::decode(&c.encode()).unwrap(), c);
         }
         assert_eq!(Command::decode(&[0, 0xA4, 0]), Err(ApduError::TooShort(3)));
-        assert_eq!(Command::decode(&[0, 0xA4, 0, 0, 3, 1]), Err(ApduError::BadLc { lc: 3, present: 1 }));
-        assert_eq!(Command::decode(&[0, 0xB0, 0, 0, 0, 1, 0]), Err(ApduError::Extended));
+        assert_eq!(
+            Command::decode(&[0, 0xA4, 0, 0, 3, 1]),
+            Err(ApduError::BadLc { lc: 3, present: 1 })
+        );
+        assert_eq!(
+            Command::decode(&[0, 0xB0, 0, 0, 0, 1, 0]),
+            Err(ApduError::Extended)
+        );
         assert_eq!(Response::decode(&[0x90]), Err(ApduError::TooShort(1)));
         let r = Response::decode(&[1, 2, 0x90, 0x00]).unwrap();
         assert_eq!((r.data.as_slice(), r.sw), (&[1u8, 2][..], StatusWord::Ok));

@@ -28,7 +28,10 @@ pub(crate) struct Channel<'c> {
 /// The outcome of a SELECT.
 pub(crate) enum Selected {
     /// Selected; the FCP says this (`fcp_error` when it could not be read).
-    Found { info: FileInfo, fcp_error: Option<TlvError> },
+    Found {
+        info: FileInfo,
+        fcp_error: Option<TlvError>,
+    },
     /// Not selected: the status word says why.
     Refused(StatusWord),
 }
@@ -44,8 +47,19 @@ fn le_of(x: u8) -> u16 {
 }
 
 impl<'c> Channel<'c> {
-    pub fn new(card: &'c mut dyn CardTransport, class: Class, max_apdus: usize, chunk: u16) -> Self {
-        Channel { card, class, apdus: 0, max_apdus, chunk: chunk.clamp(1, 256) }
+    pub fn new(
+        card: &'c mut dyn CardTransport,
+        class: Class,
+        max_apdus: usize,
+        chunk: u16,
+    ) -> Self {
+        Channel {
+            card,
+            class,
+            apdus: 0,
+            max_apdus,
+            chunk: chunk.clamp(1, 256),
+        }
     }
 
     fn transmit(&mut self, cmd: &Command) -> Result<Response, CardErrorKind> {
@@ -53,7 +67,10 @@ impl<'c> Channel<'c> {
             return Err(CardErrorKind::ApduBudget(self.max_apdus));
         }
         self.apdus += 1;
-        let bytes = self.card.transmit(&cmd.encode()).map_err(CardErrorKind::Transport)?;
+        let bytes = self
+            .card
+            .transmit(&cmd.encode())
+            .map_err(CardErrorKind::Transport)?;
         if bytes.len() > MAX_RESPONSE + 2 {
             return Err(CardErrorKind::ResponseTooLong(bytes.len()));
         }
@@ -91,19 +108,31 @@ impl<'c> Channel<'c> {
 
     fn found(&self, resp: &Response) -> Selected {
         if resp.data.is_empty() {
-            return Selected::Found { info: FileInfo::default(), fcp_error: None };
+            return Selected::Found {
+                info: FileInfo::default(),
+                fcp_error: None,
+            };
         }
         let parsed = match self.class {
             Class::Gsm => parse_gsm_response(&resp.data),
             Class::Uicc => parse_fcp(&resp.data),
         };
         match parsed {
-            Ok(info) => Selected::Found { info, fcp_error: None },
-            Err(e) => Selected::Found { info: FileInfo::default(), fcp_error: Some(e) },
+            Ok(info) => Selected::Found {
+                info,
+                fcp_error: None,
+            },
+            Err(e) => Selected::Found {
+                info: FileInfo::default(),
+                fcp_error: Some(e),
+            },
         }
     }
 
-    fn select_step(&mut self, cmd: &Command) -> Result<Result<Response, StatusWord>, CardErrorKind> {
+    fn select_step(
+        &mut self,
+        cmd: &Command,
+    ) -> Result<Result<Response, StatusWord>, CardErrorKind> {
         let r = self.exchange(cmd)?;
         Ok(if r.sw.is_ok() { Ok(r) } else { Err(r.sw) })
     }
@@ -112,7 +141,9 @@ impl<'c> Channel<'c> {
     pub fn select(&mut self, path: &FilePath) -> Result<Selected, CardErrorKind> {
         let class = self.class;
         let last = match (&path.adf, class) {
-            (Some(_), Class::Gsm) => return Ok(Selected::Refused(StatusWord::FunctionNotSupported)),
+            (Some(_), Class::Gsm) => {
+                return Ok(Selected::Refused(StatusWord::FunctionNotSupported));
+            }
             (Some(aid), Class::Uicc) => {
                 let r = match self.select_step(&Command::select_aid(aid))? {
                     Ok(r) => r,
@@ -170,12 +201,14 @@ impl<'c> Channel<'c> {
 
     /// Reads the selected transparent EF: `info.size` bytes, or until the card says the end
     /// was passed. Sizes above `max` are refused before anything is read.
-    pub fn read_binary(&mut self, info: &FileInfo, max: usize) -> Result<Got<Vec<u8>>, CardErrorKind> {
+    pub fn read_binary(
+        &mut self,
+        info: &FileInfo,
+        max: usize,
+    ) -> Result<Got<Vec<u8>>, CardErrorKind> {
         let max = max.min(MAX_BINARY_OFFSET + 1);
-        if let Some(size) = info.size {
-            if size > max {
-                return Err(CardErrorKind::FileTooLarge { size, limit: max });
-            }
+        if let Some(size) = info.size.filter(|&s| s > max) {
+            return Err(CardErrorKind::FileTooLarge { size, limit: max });
         }
         let mut out = Vec::new();
         loop {
@@ -183,14 +216,22 @@ impl<'c> Channel<'c> {
             let want = match info.size {
                 Some(size) if off >= size => break,
                 Some(size) => (size - off).min(usize::from(self.chunk)),
-                None if off >= max => return Err(CardErrorKind::FileTooLarge { size: off + 1, limit: max }),
+                None if off >= max => {
+                    return Err(CardErrorKind::FileTooLarge {
+                        size: off + 1,
+                        limit: max,
+                    });
+                }
                 None => (max - off).min(usize::from(self.chunk)),
             };
             let r = self.exchange(&Command::read_binary(self.class, off as u16, want as u16))?;
             match r.sw {
                 sw if sw.is_ok() || sw == StatusWord::EndOfFile => {
                     if r.data.len() > want {
-                        return Err(CardErrorKind::ResponseLength { asked: want, got: r.data.len() });
+                        return Err(CardErrorKind::ResponseLength {
+                            asked: want,
+                            got: r.data.len(),
+                        });
                     }
                     let short = r.data.len() < want;
                     out.extend_from_slice(&r.data);
@@ -206,12 +247,17 @@ impl<'c> Channel<'c> {
     }
 
     /// Reads every record of the selected record EF (or until the card says there are no more).
-    pub fn read_records(&mut self, info: &FileInfo, max_records: usize) -> Result<Got<Vec<Vec<u8>>>, CardErrorKind> {
+    pub fn read_records(
+        &mut self,
+        info: &FileInfo,
+        max_records: usize,
+    ) -> Result<Got<Vec<Vec<u8>>>, CardErrorKind> {
         let max_records = max_records.min(254);
-        if let Some(n) = info.records {
-            if n > max_records {
-                return Err(CardErrorKind::TooManyRecords { count: n, limit: max_records });
-            }
+        if let Some(count) = info.records.filter(|&n| n > max_records) {
+            return Err(CardErrorKind::TooManyRecords {
+                count,
+                limit: max_records,
+            });
         }
         let le = match info.record_len {
             Some(l) if l > 256 => return Err(CardErrorKind::RecordTooLong(l)),
@@ -224,7 +270,10 @@ impl<'c> Channel<'c> {
             match r.sw {
                 sw if sw.is_ok() => {
                     if r.data.len() > usize::from(le) {
-                        return Err(CardErrorKind::ResponseLength { asked: usize::from(le), got: r.data.len() });
+                        return Err(CardErrorKind::ResponseLength {
+                            asked: usize::from(le),
+                            got: r.data.len(),
+                        });
                     }
                     out.push(r.data);
                 }
@@ -265,12 +314,12 @@ impl Channel<'_> {
             })),
             None => match self.read_binary(info, max_size)? {
                 Got::Data(b) => Ok(Got::Data(Content::Binary(b))),
-                Got::Refused(StatusWord::IncompatibleFileStructure | StatusWord::GsmFileInconsistent) => {
-                    Ok(match self.read_records(info, max_records)? {
-                        Got::Data(r) => Got::Data(Content::Records(r)),
-                        Got::Refused(sw) => Got::Refused(sw),
-                    })
-                }
+                Got::Refused(
+                    StatusWord::IncompatibleFileStructure | StatusWord::GsmFileInconsistent,
+                ) => Ok(match self.read_records(info, max_records)? {
+                    Got::Data(r) => Got::Data(Content::Records(r)),
+                    Got::Refused(sw) => Got::Refused(sw),
+                }),
                 Got::Refused(sw) => Ok(Got::Refused(sw)),
             },
         }

@@ -62,7 +62,9 @@ const TAG_LCSI: u32 = 0x8A;
 pub fn parse_fcp(bytes: &[u8]) -> Result<FileInfo, TlvError> {
     let mut top = TlvReader::new(bytes);
     let at = top.offset();
-    let t = top.next_tlv()?.ok_or(TlvError::at(at, TlvErrorKind::Missing(TAG_FCP)))?;
+    let t = top
+        .next_tlv()?
+        .ok_or(TlvError::at(at, TlvErrorKind::Missing(TAG_FCP)))?;
     if t.tag.0 != TAG_FCI {
         t.expect(TAG_FCP)?;
     }
@@ -72,7 +74,9 @@ pub fn parse_fcp(bytes: &[u8]) -> Result<FileInfo, TlvError> {
         let v = item.value;
         match item.tag.0 {
             TAG_DESCRIPTOR => {
-                let d = *v.first().ok_or(bad_len(item.value_offset, 0, "a file descriptor"))?;
+                let d = *v
+                    .first()
+                    .ok_or(bad_len(item.value_offset, 0, "a file descriptor"))?;
                 info.kind = Some(match d {
                     _ if d & 0xBF == 0x38 => FileKind::Df,
                     _ => match d & 0x07 {
@@ -84,14 +88,20 @@ pub fn parse_fcp(bytes: &[u8]) -> Result<FileInfo, TlvError> {
                 });
                 if info.kind.is_some_and(FileKind::is_record) {
                     if v.len() < 5 {
-                        return Err(bad_len(item.value_offset, v.len(), "5 bytes for a record EF descriptor"));
+                        return Err(bad_len(
+                            item.value_offset,
+                            v.len(),
+                            "5 bytes for a record EF descriptor",
+                        ));
                     }
                     info.record_len = Some(usize::from(u16::from_be_bytes([v[2], v[3]])));
                     info.records = Some(usize::from(v[4]));
                 }
             }
             TAG_FID => {
-                let [a, b] = v else { return Err(bad_len(item.value_offset, v.len(), "2 bytes")) };
+                let [a, b] = v else {
+                    return Err(bad_len(item.value_offset, v.len(), "2 bytes"));
+                };
                 info.fid = Some(u16::from_be_bytes([*a, *b]));
             }
             TAG_DF_NAME => info.aid = Some(v.to_vec()),
@@ -107,10 +117,8 @@ pub fn parse_fcp(bytes: &[u8]) -> Result<FileInfo, TlvError> {
     if info.fid == Some(0x3F00) {
         info.kind = Some(FileKind::Mf);
     }
-    if info.size.is_none() {
-        if let (Some(l), Some(n)) = (info.record_len, info.records) {
-            info.size = Some(l * n);
-        }
+    if let (None, Some(l), Some(n)) = (info.size, info.record_len, info.records) {
+        info.size = Some(l * n);
     }
     Ok(info)
 }
@@ -152,11 +160,18 @@ pub fn encode_fcp(info: &FileInfo) -> Vec<u8> {
 /// Decodes the GSM 11.11 response to SELECT (at least 14 bytes; 15 for record EFs).
 pub fn parse_gsm_response(bytes: &[u8]) -> Result<FileInfo, TlvError> {
     if bytes.len() < 14 {
-        return Err(bad_len(0, bytes.len(), "at least 14 bytes of GSM SELECT response"));
+        return Err(bad_len(
+            0,
+            bytes.len(),
+            "at least 14 bytes of GSM SELECT response",
+        ));
     }
     let size = usize::from(u16::from_be_bytes([bytes[2], bytes[3]]));
     let fid = u16::from_be_bytes([bytes[4], bytes[5]]);
-    let mut info = FileInfo { fid: Some(fid), ..FileInfo::default() };
+    let mut info = FileInfo {
+        fid: Some(fid),
+        ..FileInfo::default()
+    };
     match bytes[6] {
         0x01 => info.kind = Some(FileKind::Mf),
         0x02 => info.kind = Some(FileKind::Df),
@@ -169,7 +184,10 @@ pub fn parse_gsm_response(bytes: &[u8]) -> Result<FileInfo, TlvError> {
                 other => FileKind::Other(other),
             });
             if info.kind.is_some_and(FileKind::is_record) {
-                let l = *bytes.get(14).ok_or(bad_len(14, bytes.len(), "15 bytes for a record EF"))?;
+                let l =
+                    *bytes
+                        .get(14)
+                        .ok_or(bad_len(14, bytes.len(), "15 bytes for a record EF"))?;
                 if l == 0 {
                     return Err(bad_len(14, 0, "a non-zero record length"));
                 }
@@ -189,7 +207,9 @@ pub fn encode_gsm_response(info: &FileInfo) -> Vec<u8> {
     if kind.is_dir() {
         let t = if kind == FileKind::Mf { 0x01 } else { 0x02 };
         // Free memory 0, characteristics 0x80 (clock stop allowed), no counts, CHV1 not initialised.
-        return vec![0, 0, 0, 0, fid[0], fid[1], t, 0, 0, 0, 0, 0, 9, 0x80, 0, 0, 0, 0, 0, 0, 0, 0];
+        return vec![
+            0, 0, 0, 0, fid[0], fid[1], t, 0, 0, 0, 0, 0, 9, 0x80, 0, 0, 0, 0, 0, 0, 0, 0,
+        ];
     }
     let size = (info.size.unwrap_or(0).min(0xFFFF) as u16).to_be_bytes();
     let structure = match kind {
@@ -199,7 +219,10 @@ pub fn encode_gsm_response(info: &FileInfo) -> Vec<u8> {
     };
     let reclen = info.record_len.unwrap_or(0).min(0xFF) as u8;
     // Access conditions: READ always (0), UPDATE ADM (F); status: not invalidated.
-    vec![0, 0, size[0], size[1], fid[0], fid[1], 0x04, 0, 0x0F, 0xFF, 0xFF, 0x01, 0x02, structure, reclen]
+    vec![
+        0, 0, size[0], size[1], fid[0], fid[1], 0x04, 0, 0x0F, 0xFF, 0xFF, 0x01, 0x02, structure,
+        reclen,
+    ]
 }
 
 #[cfg(test)]
@@ -210,13 +233,16 @@ mod tests {
     fn uicc_fcp_of_a_record_ef() {
         // 62 { 82 42 21 00 26 03, 83 2F00, 8A 05, 80 0072 }: EF(DIR), 3 records of 0x26 bytes.
         let bytes = [
-            0x62, 0x12, 0x82, 0x05, 0x42, 0x21, 0x00, 0x26, 0x03, 0x83, 0x02, 0x2F, 0x00, 0x8A, 0x01, 0x05, 0x80,
-            0x02, 0x00, 0x72,
+            0x62, 0x12, 0x82, 0x05, 0x42, 0x21, 0x00, 0x26, 0x03, 0x83, 0x02, 0x2F, 0x00, 0x8A,
+            0x01, 0x05, 0x80, 0x02, 0x00, 0x72,
         ];
         let info = parse_fcp(&bytes).unwrap();
         assert_eq!(info.fid, Some(0x2F00));
         assert_eq!(info.kind, Some(FileKind::LinearFixed));
-        assert_eq!((info.record_len, info.records, info.size), (Some(0x26), Some(3), Some(0x72)));
+        assert_eq!(
+            (info.record_len, info.records, info.size),
+            (Some(0x26), Some(3), Some(0x72))
+        );
         assert_eq!(parse_fcp(&encode_fcp(&info)).unwrap(), info);
     }
 
@@ -249,7 +275,11 @@ mod tests {
             aid: None,
         };
         assert_eq!(parse_gsm_response(&encode_gsm_response(&rec)).unwrap(), rec);
-        let df = FileInfo { fid: Some(0x7F20), kind: Some(FileKind::Df), ..FileInfo::default() };
+        let df = FileInfo {
+            fid: Some(0x7F20),
+            kind: Some(FileKind::Df),
+            ..FileInfo::default()
+        };
         assert_eq!(parse_gsm_response(&encode_gsm_response(&df)).unwrap(), df);
     }
 

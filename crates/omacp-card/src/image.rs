@@ -24,8 +24,8 @@ use crate::imsi::{ImsiErrorKind, encode_ef_imsi, encode_imsi_m};
 use crate::oid::Oid;
 use crate::path::{MAX_DEPTH, MF, parse_fids};
 use crate::pkcs15::{
-    Application, DEFAULT_PKCS15_DF, EF_DIR, EF_ODF, ODF_DATA_OBJECTS, PKCS15_AID, Pkcs15Path, WIM_AID,
-    encode_dir_record, encode_odf_entry, encode_oid_do,
+    Application, DEFAULT_PKCS15_DF, EF_DIR, EF_ODF, ODF_DATA_OBJECTS, PKCS15_AID, Pkcs15Path,
+    WIM_AID, encode_dir_record, encode_odf_entry, encode_oid_do,
 };
 use crate::platform::{CSIM_AID, ISIM_AID, Platform, USIM_AID};
 use crate::roles::{Role, RoleTable};
@@ -62,8 +62,9 @@ pub struct ImageApp {
     pub label: Option<String>,
 }
 
-/// The contents and structure of an EF.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The contents and structure of an EF. `Debug` shows sizes only: an EF may hold an IMSI or
+/// documents with passwords.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Structure {
     /// Transparent: the bytes (filler included).
     Transparent(Vec<u8>),
@@ -83,6 +84,34 @@ pub enum Structure {
     },
 }
 
+impl core::fmt::Debug for Structure {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Structure::Transparent(d) => write!(f, "Transparent(<{} bytes>)", d.len()),
+            Structure::Linear {
+                record_len,
+                records,
+            } => {
+                write!(
+                    f,
+                    "Linear {{ record_len: {record_len}, records: <{}> }}",
+                    records.len()
+                )
+            }
+            Structure::Cyclic {
+                record_len,
+                records,
+            } => {
+                write!(
+                    f,
+                    "Cyclic {{ record_len: {record_len}, records: <{}> }}",
+                    records.len()
+                )
+            }
+        }
+    }
+}
+
 /// An EF in an image. Equality ignores `line`.
 #[derive(Debug, Clone, Eq)]
 pub struct ImageFile {
@@ -98,7 +127,9 @@ pub struct ImageFile {
 
 impl PartialEq for ImageFile {
     fn eq(&self, other: &Self) -> bool {
-        self.path == other.path && self.structure == other.structure && self.protected == other.protected
+        self.path == other.path
+            && self.structure == other.structure
+            && self.protected == other.protected
     }
 }
 
@@ -273,7 +304,11 @@ fn tokenize(line: &str, line_no: usize) -> Result<Vec<Token<'_>>, ImageError> {
             if !closed {
                 return Err(at(line_no, column, ImageErrorKind::UnterminatedQuote));
             }
-            out.push(Token { text: s.into(), column, quoted: true });
+            out.push(Token {
+                text: s.into(),
+                column,
+                quoted: true,
+            });
             continue;
         }
         let start = i;
@@ -285,7 +320,11 @@ fn tokenize(line: &str, line_no: usize) -> Result<Vec<Token<'_>>, ImageError> {
             }
             chars.next();
         }
-        out.push(Token { text: line[start..end].into(), column, quoted: false });
+        out.push(Token {
+            text: line[start..end].into(),
+            column,
+            quoted: false,
+        });
     }
     Ok(out)
 }
@@ -296,28 +335,52 @@ fn parse_number(t: &Token<'_>, line: usize) -> Result<usize, ImageError> {
         Some(h) => usize::from_str_radix(h, 16),
         None => s.parse(),
     };
-    v.map_err(|_| at(line, t.column, ImageErrorKind::BadNumber(s.chars().take(20).collect())))
+    v.map_err(|_| {
+        at(
+            line,
+            t.column,
+            ImageErrorKind::BadNumber(s.chars().take(20).collect()),
+        )
+    })
 }
 
 fn parse_hex(tokens: &[Token<'_>], line: usize, column: usize) -> Result<Vec<u8>, ImageError> {
-    let text: String = tokens.iter().map(|t| t.text.as_ref()).collect::<Vec<_>>().join("");
+    let text: String = tokens
+        .iter()
+        .map(|t| t.text.as_ref())
+        .collect::<Vec<_>>()
+        .join("");
     hex::decode(&text).map_err(|e| {
         let why = match e {
             hex::HexError::OddLength => "odd number of digits",
             _ => "not a hex digit",
         };
-        at(line, tokens.first().map_or(column, |t| t.column), ImageErrorKind::BadHex(why))
+        at(
+            line,
+            tokens.first().map_or(column, |t| t.column),
+            ImageErrorKind::BadHex(why),
+        )
     })
 }
 
 fn parse_abs_path(t: &Token<'_>, line: usize) -> Result<Vec<u16>, ImageError> {
-    parse_fids(&t.text)
-        .filter(|p| p[0] == MF)
-        .ok_or_else(|| at(line, t.column, ImageErrorKind::BadPath(t.text.chars().take(40).collect())))
+    parse_fids(&t.text).filter(|p| p[0] == MF).ok_or_else(|| {
+        at(
+            line,
+            t.column,
+            ImageErrorKind::BadPath(t.text.chars().take(40).collect()),
+        )
+    })
 }
 
 fn parse_rel_path(t: &Token<'_>, line: usize) -> Result<Vec<u16>, ImageError> {
-    parse_fids(&t.text).ok_or_else(|| at(line, t.column, ImageErrorKind::BadPath(t.text.chars().take(40).collect())))
+    parse_fids(&t.text).ok_or_else(|| {
+        at(
+            line,
+            t.column,
+            ImageErrorKind::BadPath(t.text.chars().take(40).collect()),
+        )
+    })
 }
 
 fn parse_aid(t: &Token<'_>, line: usize) -> Result<Vec<u8>, ImageError> {
@@ -341,7 +404,11 @@ impl<'t, 'a> Options<'t, 'a> {
             if !self.tokens[i].quoted && self.tokens[i].text == key {
                 return match self.tokens.get(i + 1) {
                     Some(v) => Ok(Some(v)),
-                    None => Err(at(self.line, self.tokens[i].column, ImageErrorKind::Missing("a value after the option"))),
+                    None => Err(at(
+                        self.line,
+                        self.tokens[i].column,
+                        ImageErrorKind::Missing("a value after the option"),
+                    )),
                 };
             }
             i += 1;
@@ -363,7 +430,11 @@ impl<'t, 'a> Options<'t, 'a> {
             } else if !t.quoted && flags.contains(&t.text.as_ref()) {
                 i += 1;
             } else {
-                return Err(at(self.line, t.column, ImageErrorKind::Extra(t.text.chars().take(40).collect())));
+                return Err(at(
+                    self.line,
+                    t.column,
+                    ImageErrorKind::Extra(t.text.chars().take(40).collect()),
+                ));
             }
         }
         Ok(())
@@ -386,21 +457,54 @@ struct Open {
 }
 
 impl Open {
-    fn append(&mut self, bytes: &[u8], directive: &'static str, line: usize, column: usize) -> Result<(), ImageError> {
+    fn append(
+        &mut self,
+        bytes: &[u8],
+        directive: &'static str,
+        line: usize,
+        column: usize,
+    ) -> Result<(), ImageError> {
         match &mut self.file.structure {
             Structure::Transparent(d) => {
                 d.extend_from_slice(bytes);
                 Ok(())
             }
-            s => Err(at(line, column, ImageErrorKind::WrongStructure { directive, structure: structure_name(s) })),
+            s => Err(at(
+                line,
+                column,
+                ImageErrorKind::WrongStructure {
+                    directive,
+                    structure: structure_name(s),
+                },
+            )),
         }
     }
 
-    fn record(&mut self, bytes: &[u8], directive: &'static str, line: usize, column: usize) -> Result<(), ImageError> {
+    fn record(
+        &mut self,
+        bytes: &[u8],
+        directive: &'static str,
+        line: usize,
+        column: usize,
+    ) -> Result<(), ImageError> {
         match &mut self.file.structure {
-            Structure::Linear { record_len, records } | Structure::Cyclic { record_len, records } => {
+            Structure::Linear {
+                record_len,
+                records,
+            }
+            | Structure::Cyclic {
+                record_len,
+                records,
+            } => {
                 if bytes.len() > *record_len {
-                    return Err(at(line, column, ImageErrorKind::RecordTooLong { len: bytes.len(), record_len: *record_len }));
+                    return Err(at(
+                        line,
+                        column,
+                        ImageErrorKind::RecordTooLong {
+                            len: bytes.len(),
+                            record_len: *record_len,
+                        },
+                    ));
                 }
                 let mut r = bytes.to_vec();
                 r.resize(*record_len, 0xFF);
@@ -411,7 +515,14 @@ impl Open {
                 d.extend_from_slice(bytes);
                 Ok(())
             }
-            s => Err(at(line, column, ImageErrorKind::WrongStructure { directive, structure: structure_name(s) })),
+            s => Err(at(
+                line,
+                column,
+                ImageErrorKind::WrongStructure {
+                    directive,
+                    structure: structure_name(s),
+                },
+            )),
         }
     }
 
@@ -426,7 +537,14 @@ impl Open {
                     d.resize(size, 0xFF);
                 }
             }
-            Structure::Linear { record_len, records } | Structure::Cyclic { record_len, records } => {
+            Structure::Linear {
+                record_len,
+                records,
+            }
+            | Structure::Cyclic {
+                record_len,
+                records,
+            } => {
                 while records.len() < self.min_records {
                     records.push(vec![0xFF; *record_len]);
                 }
@@ -439,7 +557,14 @@ impl Open {
 impl CardImage {
     /// An empty image of `platform`.
     pub fn new(platform: Platform) -> CardImage {
-        CardImage { platform, atr: DEFAULT_ATR.to_vec(), classes: None, apps: Vec::new(), dfs: Vec::new(), files: Vec::new() }
+        CardImage {
+            platform,
+            atr: DEFAULT_ATR.to_vec(),
+            classes: None,
+            apps: Vec::new(),
+            dfs: Vec::new(),
+            files: Vec::new(),
+        }
     }
 
     /// The classes the card answers.
@@ -459,9 +584,19 @@ impl CardImage {
     /// the image's directory.
     pub fn load(path: &std::path::Path) -> Result<CardImage, ImageError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            at(0, 0, ImageErrorKind::Include { path: path.display().to_string(), why: e.to_string() })
+            at(
+                0,
+                0,
+                ImageErrorKind::Include {
+                    path: path.display().to_string(),
+                    why: e.to_string(),
+                },
+            )
         })?;
-        let dir = path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+        let dir = path
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
         let mut loader = |name: &str| -> Result<Vec<u8>, String> {
             let p = dir.join(name);
             let meta = std::fs::metadata(&p).map_err(|e| e.to_string())?;
@@ -482,15 +617,22 @@ impl CardImage {
         for (i, raw) in text.lines().enumerate() {
             let line = i + 1;
             let tokens = tokenize(raw, line)?;
-            let Some(first) = tokens.first() else { continue };
+            let Some(first) = tokens.first() else {
+                continue;
+            };
             let args = &tokens[1..];
             let col = first.column;
             let need = |n: usize, what: &'static str| -> Result<&Token<'_>, ImageError> {
-                args.get(n).ok_or(at(line, col, ImageErrorKind::Missing(what)))
+                args.get(n)
+                    .ok_or(at(line, col, ImageErrorKind::Missing(what)))
             };
             let no_more = |n: usize| -> Result<(), ImageError> {
                 match args.get(n) {
-                    Some(t) => Err(at(line, t.column, ImageErrorKind::Extra(t.text.chars().take(40).collect()))),
+                    Some(t) => Err(at(
+                        line,
+                        t.column,
+                        ImageErrorKind::Extra(t.text.chars().take(40).collect()),
+                    )),
                     None => Ok(()),
                 }
             };
@@ -504,14 +646,25 @@ impl CardImage {
                         return Err(at(line, col, ImageErrorKind::Misplaced("card-image")));
                     }
                     if v != FORMAT_VERSION as usize {
-                        return Err(at(line, col, ImageErrorKind::Version(v.min(u32::MAX as usize) as u32)));
+                        return Err(at(
+                            line,
+                            col,
+                            ImageErrorKind::Version(v.min(u32::MAX as usize) as u32),
+                        ));
                     }
                     no_more(1)?;
                 }
                 "platform" => {
                     let t = need(0, "a platform name")?;
                     platform = Some(t.text.parse().map_err(|_| {
-                        at(line, t.column, ImageErrorKind::UnknownName { what: "platform", name: t.text.chars().take(20).collect() })
+                        at(
+                            line,
+                            t.column,
+                            ImageErrorKind::UnknownName {
+                                what: "platform",
+                                name: t.text.chars().take(20).collect(),
+                            },
+                        )
                     })?);
                     no_more(1)?;
                 }
@@ -519,7 +672,14 @@ impl CardImage {
                     need(0, "ATR bytes")?;
                     img.atr = parse_hex(args, line, col)?;
                     if img.atr.len() < 2 || img.atr.len() > 33 {
-                        return Err(at(line, col, ImageErrorKind::TooLarge { len: img.atr.len(), size: 33 }));
+                        return Err(at(
+                            line,
+                            col,
+                            ImageErrorKind::TooLarge {
+                                len: img.atr.len(),
+                                size: 33,
+                            },
+                        ));
                     }
                 }
                 "class" => {
@@ -529,7 +689,14 @@ impl CardImage {
                         "uicc" => Classes::Uicc,
                         "both" => Classes::Both,
                         other => {
-                            return Err(at(line, t.column, ImageErrorKind::UnknownName { what: "class", name: other.chars().take(20).collect() }));
+                            return Err(at(
+                                line,
+                                t.column,
+                                ImageErrorKind::UnknownName {
+                                    what: "class",
+                                    name: other.chars().take(20).collect(),
+                                },
+                            ));
                         }
                     });
                     no_more(1)?;
@@ -557,35 +724,89 @@ impl CardImage {
                             let len_tok = need(2, "the record length")?;
                             let record_len = parse_number(len_tok, line)?;
                             if !(1..=255).contains(&record_len) {
-                                return Err(at(line, len_tok.column, ImageErrorKind::TooLarge { len: record_len, size: 255 }));
+                                return Err(at(
+                                    line,
+                                    len_tok.column,
+                                    ImageErrorKind::TooLarge {
+                                        len: record_len,
+                                        size: 255,
+                                    },
+                                ));
                             }
                             let s = if kind.text == "linear" {
-                                Structure::Linear { record_len, records: Vec::new() }
+                                Structure::Linear {
+                                    record_len,
+                                    records: Vec::new(),
+                                }
                             } else {
-                                Structure::Cyclic { record_len, records: Vec::new() }
+                                Structure::Cyclic {
+                                    record_len,
+                                    records: Vec::new(),
+                                }
                             };
                             (s, &args[3..])
                         }
                         other => {
-                            return Err(at(line, kind.column, ImageErrorKind::UnknownName { what: "structure", name: other.chars().take(20).collect() }));
+                            return Err(at(
+                                line,
+                                kind.column,
+                                ImageErrorKind::UnknownName {
+                                    what: "structure",
+                                    name: other.chars().take(20).collect(),
+                                },
+                            ));
                         }
                     };
                     let opts = Options { tokens: rest, line };
                     let transparent = matches!(structure, Structure::Transparent(_));
-                    if transparent { opts.only(&["size"], &["protected"])? } else { opts.only(&["records"], &["protected"])? };
-                    let size = opts.value("size")?.map(|t| parse_number(t, line)).transpose()?;
-                    let min_records = opts.value("records")?.map(|t| parse_number(t, line)).transpose()?.unwrap_or(0);
+                    if transparent {
+                        opts.only(&["size"], &["protected"])?
+                    } else {
+                        opts.only(&["records"], &["protected"])?
+                    };
+                    let size = opts
+                        .value("size")?
+                        .map(|t| parse_number(t, line))
+                        .transpose()?;
+                    let min_records = opts
+                        .value("records")?
+                        .map(|t| parse_number(t, line))
+                        .transpose()?
+                        .unwrap_or(0);
                     if let Some(s) = size.filter(|&s| s > MAX_EF_SIZE) {
-                        return Err(at(line, col, ImageErrorKind::TooLarge { len: s, size: MAX_EF_SIZE }));
+                        return Err(at(
+                            line,
+                            col,
+                            ImageErrorKind::TooLarge {
+                                len: s,
+                                size: MAX_EF_SIZE,
+                            },
+                        ));
                     }
                     if min_records > MAX_RECORDS {
-                        return Err(at(line, col, ImageErrorKind::TooLarge { len: min_records, size: MAX_RECORDS }));
+                        return Err(at(
+                            line,
+                            col,
+                            ImageErrorKind::TooLarge {
+                                len: min_records,
+                                size: MAX_RECORDS,
+                            },
+                        ));
                     }
                     let protected = opts.flag("protected");
-                    open = Some(Open { file: ImageFile { path, structure, protected, line }, size, min_records });
+                    open = Some(Open {
+                        file: ImageFile {
+                            path,
+                            structure,
+                            protected,
+                            line,
+                        },
+                        size,
+                        min_records,
+                    });
                 }
-                "data" | "record" | "data-file" | "include-wbxml" | "imsi" | "imsi-m" | "dir-app" | "odf-dodf"
-                | "dodf-oid" => {
+                "data" | "record" | "data-file" | "include-wbxml" | "imsi" | "imsi-m"
+                | "dir-app" | "odf-dodf" | "dodf-oid" => {
                     let d: &'static str = match directive {
                         "data" => "data",
                         "record" => "record",
@@ -597,11 +818,17 @@ impl CardImage {
                         "odf-dodf" => "odf-dodf",
                         _ => "dodf-oid",
                     };
-                    let ef = open.as_mut().ok_or(at(line, col, ImageErrorKind::OutsideEf(d)))?;
+                    let ef = open
+                        .as_mut()
+                        .ok_or(at(line, col, ImageErrorKind::OutsideEf(d)))?;
                     content_line(ef, d, args, line, col, load)?;
                 }
                 other => {
-                    return Err(at(line, col, ImageErrorKind::UnknownDirective(other.chars().take(40).collect())));
+                    return Err(at(
+                        line,
+                        col,
+                        ImageErrorKind::UnknownDirective(other.chars().take(40).collect()),
+                    ));
                 }
             }
         }
@@ -617,7 +844,11 @@ impl CardImage {
     /// sizes within what the card commands can address.
     pub fn check(&self) -> Result<(), ImageError> {
         let conflict = |line: usize, p: &[u16]| {
-            let text = p.iter().map(|f| format!("{f:04X}")).collect::<Vec<_>>().join("/");
+            let text = p
+                .iter()
+                .map(|f| format!("{f:04X}"))
+                .collect::<Vec<_>>()
+                .join("/");
             at(line, 1, ImageErrorKind::Conflict(text))
         };
         for (i, f) in self.files.iter().enumerate() {
@@ -641,10 +872,26 @@ impl CardImage {
             }
             match &f.structure {
                 Structure::Transparent(d) if d.len() > MAX_EF_SIZE => {
-                    return Err(at(f.line, 1, ImageErrorKind::TooLarge { len: d.len(), size: MAX_EF_SIZE }));
+                    return Err(at(
+                        f.line,
+                        1,
+                        ImageErrorKind::TooLarge {
+                            len: d.len(),
+                            size: MAX_EF_SIZE,
+                        },
+                    ));
                 }
-                Structure::Linear { records, .. } | Structure::Cyclic { records, .. } if records.len() > MAX_RECORDS => {
-                    return Err(at(f.line, 1, ImageErrorKind::TooLarge { len: records.len(), size: MAX_RECORDS }));
+                Structure::Linear { records, .. } | Structure::Cyclic { records, .. }
+                    if records.len() > MAX_RECORDS =>
+                {
+                    return Err(at(
+                        f.line,
+                        1,
+                        ImageErrorKind::TooLarge {
+                            len: records.len(),
+                            size: MAX_RECORDS,
+                        },
+                    ));
                 }
                 _ => {}
             }
@@ -659,9 +906,18 @@ impl CardImage {
 
     /// The image as text that [`CardImage::parse`] reads back to the same image.
     pub fn to_text(&self) -> String {
-        let path = |p: &[u16]| p.iter().map(|f| format!("{f:04X}")).collect::<Vec<_>>().join("/");
+        let path = |p: &[u16]| {
+            p.iter()
+                .map(|f| format!("{f:04X}"))
+                .collect::<Vec<_>>()
+                .join("/")
+        };
         let mut s = String::from("# omacp card image (docs/card-image.md)\ncard-image 1\n");
-        s.push_str(&format!("platform {}\natr {}\n", self.platform, hex::encode_upper(&self.atr)));
+        s.push_str(&format!(
+            "platform {}\natr {}\n",
+            self.platform,
+            hex::encode_upper(&self.atr)
+        ));
         if let Some(c) = self.classes {
             s.push_str(match c {
                 Classes::Gsm => "class gsm\n",
@@ -670,7 +926,11 @@ impl CardImage {
             });
         }
         for a in &self.apps {
-            s.push_str(&format!("app {} {}", hex::encode_upper(&a.aid), path(&a.df)));
+            s.push_str(&format!(
+                "app {} {}",
+                hex::encode_upper(&a.aid),
+                path(&a.df)
+            ));
             if let Some(l) = &a.label {
                 s.push_str(&format!(" {}", quote(l)));
             }
@@ -684,19 +944,36 @@ impl CardImage {
             match &f.structure {
                 Structure::Transparent(d) => {
                     let used = d.len() - d.iter().rev().take_while(|&&b| b == 0xFF).count();
-                    s.push_str(&format!("ef {} transparent size {}{prot}\n", path(&f.path), d.len()));
+                    s.push_str(&format!(
+                        "ef {} transparent size {}{prot}\n",
+                        path(&f.path),
+                        d.len()
+                    ));
                     for chunk in d[..used].chunks(32) {
                         s.push_str(&format!("  data {}\n", hex::encode_upper(chunk)));
                     }
                 }
-                Structure::Linear { record_len, records } | Structure::Cyclic { record_len, records } => {
+                Structure::Linear {
+                    record_len,
+                    records,
+                }
+                | Structure::Cyclic {
+                    record_len,
+                    records,
+                } => {
                     let kind = structure_name(&f.structure);
-                    s.push_str(&format!("ef {} {kind} {record_len} records {}{prot}\n", path(&f.path), records.len()));
+                    s.push_str(&format!(
+                        "ef {} {kind} {record_len} records {}{prot}\n",
+                        path(&f.path),
+                        records.len()
+                    ));
                     for r in records {
                         let used = r.len() - r.iter().rev().take_while(|&&b| b == 0xFF).count();
                         match used {
                             0 => s.push_str("  record\n"),
-                            _ => s.push_str(&format!("  record {}\n", hex::encode_upper(&r[..used]))),
+                            _ => {
+                                s.push_str(&format!("  record {}\n", hex::encode_upper(&r[..used])))
+                            }
                         }
                     }
                 }
@@ -726,9 +1003,16 @@ fn content_line(
     col: usize,
     load: &mut Loader<'_>,
 ) -> Result<(), ImageError> {
-    let need = |n: usize, what: &'static str| args.get(n).ok_or(at(line, col, ImageErrorKind::Missing(what)));
+    let need = |n: usize, what: &'static str| {
+        args.get(n)
+            .ok_or(at(line, col, ImageErrorKind::Missing(what)))
+    };
     let no_more = |n: usize| match args.get(n) {
-        Some(t) => Err(at(line, t.column, ImageErrorKind::Extra(t.text.chars().take(40).collect()))),
+        Some(t) => Err(at(
+            line,
+            t.column,
+            ImageErrorKind::Extra(t.text.chars().take(40).collect()),
+        )),
         None => Ok(()),
     };
     match d {
@@ -744,8 +1028,16 @@ fn content_line(
         "data-file" | "include-wbxml" => {
             let t = need(0, "a file name")?;
             no_more(1)?;
-            let bytes = load(&t.text)
-                .map_err(|why| at(line, t.column, ImageErrorKind::Include { path: t.text.chars().take(200).collect(), why }))?;
+            let bytes = load(&t.text).map_err(|why| {
+                at(
+                    line,
+                    t.column,
+                    ImageErrorKind::Include {
+                        path: t.text.chars().take(200).collect(),
+                        why,
+                    },
+                )
+            })?;
             if d == "include-wbxml" {
                 let out = split_documents(&bytes, Layout::Concatenated, &SplitLimits::default());
                 let used: usize = out.documents.iter().map(|s| s.len).sum();
@@ -753,7 +1045,13 @@ fn content_line(
                     return Err(at(line, t.column, ImageErrorKind::NotWbxml(e.kind)));
                 }
                 if out.documents.is_empty() || used != bytes.len() {
-                    return Err(at(line, t.column, ImageErrorKind::NotWbxml(SplitErrorKind::NotWbxml(bytes.get(used).copied().unwrap_or(0)))));
+                    return Err(at(
+                        line,
+                        t.column,
+                        ImageErrorKind::NotWbxml(SplitErrorKind::NotWbxml(
+                            bytes.get(used).copied().unwrap_or(0),
+                        )),
+                    ));
                 }
             }
             ef.append(&bytes, d, line, col)
@@ -771,9 +1069,15 @@ fn content_line(
         }
         "dir-app" => {
             let aid = parse_aid(need(0, "an AID")?, line)?;
-            let opts = Options { tokens: &args[1..], line };
+            let opts = Options {
+                tokens: &args[1..],
+                line,
+            };
             opts.only(&["path", "label"], &[])?;
-            let path = opts.value("path")?.map(|t| parse_rel_path(t, line)).transpose()?;
+            let path = opts
+                .value("path")?
+                .map(|t| parse_rel_path(t, line))
+                .transpose()?;
             let label = opts.value("label")?.map(|t| t.text.to_string());
             let rec = encode_dir_record(&Application { aid, label, path });
             ef.record(&rec, d, line, col)
@@ -781,16 +1085,35 @@ fn content_line(
         "odf-dodf" => {
             let p = parse_rel_path(need(0, "the DODF path")?, line)?;
             no_more(1)?;
-            ef.append(&encode_odf_entry(ODF_DATA_OBJECTS, &Pkcs15Path::file(&p)), d, line, col)
+            ef.append(
+                &encode_odf_entry(ODF_DATA_OBJECTS, &Pkcs15Path::file(&p)),
+                d,
+                line,
+                col,
+            )
         }
         _ => {
             let t = need(0, "an OID")?;
-            let oid: Oid = t.text.parse().map_err(|_| at(line, t.column, ImageErrorKind::BadOid(t.text.chars().take(40).collect())))?;
+            let oid: Oid = t.text.parse().map_err(|_| {
+                at(
+                    line,
+                    t.column,
+                    ImageErrorKind::BadOid(t.text.chars().take(40).collect()),
+                )
+            })?;
             let p = parse_rel_path(need(1, "the object's file path")?, line)?;
-            let opts = Options { tokens: &args[2..], line };
+            let opts = Options {
+                tokens: &args[2..],
+                line,
+            };
             opts.only(&["label"], &[])?;
             let label = opts.value("label")?.map(|t| t.text.to_string());
-            ef.append(&encode_oid_do(label.as_deref(), &oid, &Pkcs15Path::file(&p)), d, line, col)
+            ef.append(
+                &encode_oid_do(label.as_deref(), &oid, &Pkcs15Path::file(&p)),
+                d,
+                line,
+                col,
+            )
         }
     }
 }
@@ -815,7 +1138,14 @@ impl core::fmt::Debug for ImageSpec {
         f.debug_struct("ImageSpec")
             .field("platform", &self.platform)
             .field("imsi", &self.imsi.as_ref().map(|_| "<redacted>"))
-            .field("documents", &self.documents.iter().map(|(r, d)| (r, d.len())).collect::<Vec<_>>())
+            .field(
+                "documents",
+                &self
+                    .documents
+                    .iter()
+                    .map(|(r, d)| (r, d.len()))
+                    .collect::<Vec<_>>(),
+            )
             .field("protected", &self.protected)
             .finish()
     }
@@ -824,13 +1154,23 @@ impl core::fmt::Debug for ImageSpec {
 impl ImageSpec {
     /// A spec with no IMSI and no documents.
     pub fn new(platform: Platform) -> ImageSpec {
-        ImageSpec { platform, imsi: None, documents: Vec::new(), protected: Vec::new(), roles: RoleTable::default() }
+        ImageSpec {
+            platform,
+            imsi: None,
+            documents: Vec::new(),
+            protected: Vec::new(),
+            roles: RoleTable::default(),
+        }
     }
 }
 
 /// The builder's layout (docs/card-image.md): PKCS#15 DF `3F00/5015`, EF(ODF) `5031`,
 /// EF(DODF) `4401`, then one EF per role.
-pub const BUILDER_ROLE_FILES: [(Role, u16); 3] = [(Role::Bootstrap, 0x4402), (Role::Config1, 0x4403), (Role::Config2, 0x4404)];
+pub const BUILDER_ROLE_FILES: [(Role, u16); 3] = [
+    (Role::Bootstrap, 0x4402),
+    (Role::Config1, 0x4403),
+    (Role::Config2, 0x4404),
+];
 
 /// Telecom application DFs and the AID tail used by the builder (after the 7-byte prefix).
 const ADF_TAIL: [u8; 9] = [0xFF, 0xFF, 0xFF, 0xFF, 0x89, 0x00, 0x00, 0x01, 0x00];
@@ -842,7 +1182,12 @@ fn full_aid(prefix: &[u8]) -> Vec<u8> {
 }
 
 fn ef(path: &[u16], structure: Structure) -> ImageFile {
-    ImageFile { path: path.to_vec(), structure, protected: false, line: 0 }
+    ImageFile {
+        path: path.to_vec(),
+        structure,
+        protected: false,
+        line: 0,
+    }
 }
 
 /// Builds a provisioning card: EF(DIR), the PKCS#15 application with ODF, DODF and one EF per
@@ -852,23 +1197,38 @@ pub fn build_image(spec: &ImageSpec) -> Result<CardImage, ImageError> {
     let mut dir_records: Vec<Vec<u8>> = Vec::new();
     let mut add_app = |img: &mut CardImage, prefix: &[u8], df: u16, label: &str| {
         let aid = full_aid(prefix);
-        img.apps.push(ImageApp { aid: aid.clone(), df: vec![MF, df], label: Some(label.into()) });
-        dir_records.push(encode_dir_record(&Application { aid, label: Some(label.into()), path: Some(vec![MF, df]) }));
+        img.apps.push(ImageApp {
+            aid: aid.clone(),
+            df: vec![MF, df],
+            label: Some(label.into()),
+        });
+        dir_records.push(encode_dir_record(&Application {
+            aid,
+            label: Some(label.into()),
+            path: Some(vec![MF, df]),
+        }));
     };
-    let imsi_bytes = |f: fn(&str) -> Result<Vec<u8>, ImsiErrorKind>| -> Result<Option<Vec<u8>>, ImageError> {
-        spec.imsi.as_deref().map(f).transpose().map_err(|k| at(0, 0, ImageErrorKind::Imsi(k)))
-    };
+    let imsi_bytes =
+        |f: fn(&str) -> Result<Vec<u8>, ImsiErrorKind>| -> Result<Option<Vec<u8>>, ImageError> {
+            spec.imsi
+                .as_deref()
+                .map(f)
+                .transpose()
+                .map_err(|k| at(0, 0, ImageErrorKind::Imsi(k)))
+        };
     let ef_imsi = |s: &str| encode_ef_imsi(s).map(|a| a.to_vec()).map_err(|e| e.kind);
     let imsi_m = |s: &str| encode_imsi_m(s).map(|a| a.to_vec()).map_err(|e| e.kind);
     match spec.platform {
         Platform::Sim => {
             if let Some(b) = imsi_bytes(ef_imsi)? {
-                img.files.push(ef(&[MF, 0x7F20, 0x6F07], Structure::Transparent(b)));
+                img.files
+                    .push(ef(&[MF, 0x7F20, 0x6F07], Structure::Transparent(b)));
             }
         }
         Platform::Ruim => {
             if let Some(b) = imsi_bytes(imsi_m)? {
-                img.files.push(ef(&[MF, 0x7F25, 0x6F22], Structure::Transparent(b)));
+                img.files
+                    .push(ef(&[MF, 0x7F25, 0x6F22], Structure::Transparent(b)));
             }
         }
         Platform::Usim | Platform::Isim | Platform::Wim => {
@@ -876,7 +1236,8 @@ pub fn build_image(spec: &ImageSpec) -> Result<CardImage, ImageError> {
             if with_usim {
                 add_app(&mut img, &USIM_AID, 0x7FF0, "USIM");
                 if let Some(b) = imsi_bytes(ef_imsi)? {
-                    img.files.push(ef(&[MF, 0x7FF0, 0x6F07], Structure::Transparent(b)));
+                    img.files
+                        .push(ef(&[MF, 0x7FF0, 0x6F07], Structure::Transparent(b)));
                 }
             }
             if spec.platform == Platform::Isim {
@@ -886,7 +1247,8 @@ pub fn build_image(spec: &ImageSpec) -> Result<CardImage, ImageError> {
         Platform::Csim => {
             add_app(&mut img, &CSIM_AID, 0x7FF2, "CSIM");
             if let Some(b) = imsi_bytes(imsi_m)? {
-                img.files.push(ef(&[MF, 0x7FF2, 0x6F22], Structure::Transparent(b)));
+                img.files
+                    .push(ef(&[MF, 0x7FF2, 0x6F22], Structure::Transparent(b)));
             }
         }
     }
@@ -895,13 +1257,22 @@ pub fn build_image(spec: &ImageSpec) -> Result<CardImage, ImageError> {
         _ => (PKCS15_AID, "PKCS15"),
     };
     let p15_df = [MF, DEFAULT_PKCS15_DF];
-    img.apps.push(ImageApp { aid: p15_aid.to_vec(), df: p15_df.to_vec(), label: Some(p15_label.into()) });
+    img.apps.push(ImageApp {
+        aid: p15_aid.to_vec(),
+        df: p15_df.to_vec(),
+        label: Some(p15_label.into()),
+    });
     dir_records.push(encode_dir_record(&Application {
         aid: p15_aid.to_vec(),
         label: Some(p15_label.into()),
         path: Some(p15_df.to_vec()),
     }));
-    let record_len = dir_records.iter().map(Vec::len).max().unwrap_or(0).max(0x20);
+    let record_len = dir_records
+        .iter()
+        .map(Vec::len)
+        .max()
+        .unwrap_or(0)
+        .max(0x20);
     let records = dir_records
         .into_iter()
         .map(|mut r| {
@@ -909,22 +1280,46 @@ pub fn build_image(spec: &ImageSpec) -> Result<CardImage, ImageError> {
             r
         })
         .collect();
-    img.files.insert(0, ef(&[MF, EF_DIR], Structure::Linear { record_len, records }));
+    img.files.insert(
+        0,
+        ef(
+            &[MF, EF_DIR],
+            Structure::Linear {
+                record_len,
+                records,
+            },
+        ),
+    );
 
     let dodf_fid = 0x4401;
     img.files.push(ef(
         &[MF, DEFAULT_PKCS15_DF, EF_ODF],
-        Structure::Transparent(encode_odf_entry(ODF_DATA_OBJECTS, &Pkcs15Path::file(&[dodf_fid]))),
+        Structure::Transparent(encode_odf_entry(
+            ODF_DATA_OBJECTS,
+            &Pkcs15Path::file(&[dodf_fid]),
+        )),
     ));
     let mut dodf = Vec::new();
     let mut role_files = Vec::new();
     for (role, fid) in BUILDER_ROLE_FILES {
-        let docs: Vec<&Vec<u8>> = spec.documents.iter().filter(|(r, _)| *r == role).map(|(_, d)| d).collect();
+        let docs: Vec<&Vec<u8>> = spec
+            .documents
+            .iter()
+            .filter(|(r, _)| *r == role)
+            .map(|(_, d)| d)
+            .collect();
         if docs.is_empty() {
             continue;
         }
-        let oid = spec.roles.oid_for(role).ok_or(at(0, 0, ImageErrorKind::NoOid(role)))?;
-        dodf.extend(encode_oid_do(Some(role.label()), oid, &Pkcs15Path::file(&[fid])));
+        let oid = spec
+            .roles
+            .oid_for(role)
+            .ok_or(at(0, 0, ImageErrorKind::NoOid(role)))?;
+        dodf.extend(encode_oid_do(
+            Some(role.label()),
+            oid,
+            &Pkcs15Path::file(&[fid]),
+        ));
         let mut data: Vec<u8> = docs.into_iter().flatten().copied().collect();
         // Leave room to grow (Config2 is written by the ME), then filler.
         let size = (data.len() / 128 + 1) * 128;
@@ -933,7 +1328,10 @@ pub fn build_image(spec: &ImageSpec) -> Result<CardImage, ImageError> {
         f.protected = spec.protected.contains(&role);
         role_files.push(f);
     }
-    img.files.push(ef(&[MF, DEFAULT_PKCS15_DF, dodf_fid], Structure::Transparent(dodf)));
+    img.files.push(ef(
+        &[MF, DEFAULT_PKCS15_DF, dodf_fid],
+        Structure::Transparent(dodf),
+    ));
     img.files.extend(role_files);
     img.check()?;
     Ok(img)
@@ -984,16 +1382,32 @@ mod tests {
         assert_eq!(img.atr, DEFAULT_ATR);
         assert_eq!(img.classes(), Classes::Both);
         assert_eq!(img.apps[0].label.as_deref(), Some("USIM \"main\""));
-        let Structure::Linear { record_len, records } = &img.file(&[MF, 0x2F00]).unwrap().structure else { panic!() };
+        let Structure::Linear {
+            record_len,
+            records,
+        } = &img.file(&[MF, 0x2F00]).unwrap().structure
+        else {
+            panic!()
+        };
         assert_eq!((*record_len, records.len()), (0x26, 3));
         assert_eq!(records[1][..5], [0x61, 0x03, 0x4F, 0x01, 0xAA]);
         assert_eq!(records[2], vec![0xFF; 0x26]);
         let odf = img.file(&[MF, 0x5015, 0x5031]).unwrap();
         assert!(odf.protected);
-        let Structure::Transparent(d) = &odf.structure else { panic!() };
+        let Structure::Transparent(d) = &odf.structure else {
+            panic!()
+        };
         assert_eq!(d.len(), 32);
-        let Structure::Transparent(doc) = &img.file(&[MF, 0x5015, 0x4402]).unwrap().structure else { panic!() };
-        assert_eq!(doc.as_slice(), [0x03, 0x0B, 0x6A, 0x00, 0x45, 0x01, 0x03, 0x0B, 0x6A, 0x00, 0x05]);
+        let Structure::Transparent(doc) = &img.file(&[MF, 0x5015, 0x4402]).unwrap().structure
+        else {
+            panic!()
+        };
+        assert_eq!(
+            doc.as_slice(),
+            [
+                0x03, 0x0B, 0x6A, 0x00, 0x45, 0x01, 0x03, 0x0B, 0x6A, 0x00, 0x05
+            ]
+        );
         // The writer's text reads back to the same image.
         let again = CardImage::parse(&img.to_text(), &mut no_files).unwrap();
         assert_eq!(again, img);
@@ -1002,40 +1416,177 @@ mod tests {
     #[test]
     fn errors_name_line_and_column() {
         let cases: &[(&str, usize, usize, ImageErrorKind)] = &[
-            ("platform sim\nfoo 1", 2, 1, ImageErrorKind::UnknownDirective("foo".into())),
-            ("platform sim\n  data 00", 2, 3, ImageErrorKind::OutsideEf("data")),
-            ("platform sim\nef 3F00/0001 transparent\n data 0G", 3, 7, ImageErrorKind::BadHex("not a hex digit")),
-            ("platform pim", 1, 10, ImageErrorKind::UnknownName { what: "platform", name: "pim".into() }),
-            ("platform sim\nef 7F00/0001 transparent", 2, 4, ImageErrorKind::BadPath("7F00/0001".into())),
-            ("platform sim\nef 3F00/0001 linear 2\n record 010203", 3, 2, ImageErrorKind::RecordTooLong { len: 3, record_len: 2 }),
-            ("platform sim\nef 3F00/0001 linear 2\n data 01", 3, 2, ImageErrorKind::WrongStructure { directive: "data", structure: "linear" }),
-            ("platform sim\nef 3F00/0001 transparent size 1\n data 0102", 2, 1, ImageErrorKind::TooLarge { len: 2, size: 1 }),
-            ("platform sim\nef 3F00/0001 transparent\n include-wbxml x.wbxml", 3, 16, ImageErrorKind::Include { path: "x.wbxml".into(), why: "no file x.wbxml".into() }),
-            ("platform sim\nef 3F00/0001 transparent\n imsi 12x", 3, 7, ImageErrorKind::Imsi(ImsiErrorKind::NotDigits)),
-            ("platform sim\napp A000 3F00/7F00", 2, 5, ImageErrorKind::BadAid),
-            ("platform sim\nef 3F00/0001 transparent\nef 3F00/0001 transparent", 3, 1, ImageErrorKind::Conflict("3F00/0001".into())),
-            ("platform sim\nef 3F00/0001 transparent\nef 3F00/0001/0002 transparent", 2, 1, ImageErrorKind::Conflict("3F00/0001".into())),
-            ("platform sim\napp \"x", 2, 5, ImageErrorKind::UnterminatedQuote),
-            ("platform sim\ncard-image 1", 2, 1, ImageErrorKind::Misplaced("card-image")),
+            (
+                "platform sim\nfoo 1",
+                2,
+                1,
+                ImageErrorKind::UnknownDirective("foo".into()),
+            ),
+            (
+                "platform sim\n  data 00",
+                2,
+                3,
+                ImageErrorKind::OutsideEf("data"),
+            ),
+            (
+                "platform sim\nef 3F00/0001 transparent\n data 0G",
+                3,
+                7,
+                ImageErrorKind::BadHex("not a hex digit"),
+            ),
+            (
+                "platform pim",
+                1,
+                10,
+                ImageErrorKind::UnknownName {
+                    what: "platform",
+                    name: "pim".into(),
+                },
+            ),
+            (
+                "platform sim\nef 7F00/0001 transparent",
+                2,
+                4,
+                ImageErrorKind::BadPath("7F00/0001".into()),
+            ),
+            (
+                "platform sim\nef 3F00/0001 linear 2\n record 010203",
+                3,
+                2,
+                ImageErrorKind::RecordTooLong {
+                    len: 3,
+                    record_len: 2,
+                },
+            ),
+            (
+                "platform sim\nef 3F00/0001 linear 2\n data 01",
+                3,
+                2,
+                ImageErrorKind::WrongStructure {
+                    directive: "data",
+                    structure: "linear",
+                },
+            ),
+            (
+                "platform sim\nef 3F00/0001 transparent size 1\n data 0102",
+                2,
+                1,
+                ImageErrorKind::TooLarge { len: 2, size: 1 },
+            ),
+            (
+                "platform sim\nef 3F00/0001 transparent\n include-wbxml x.wbxml",
+                3,
+                16,
+                ImageErrorKind::Include {
+                    path: "x.wbxml".into(),
+                    why: "no file x.wbxml".into(),
+                },
+            ),
+            (
+                "platform sim\nef 3F00/0001 transparent\n imsi 12x",
+                3,
+                7,
+                ImageErrorKind::Imsi(ImsiErrorKind::NotDigits),
+            ),
+            (
+                "platform sim\napp A000 3F00/7F00",
+                2,
+                5,
+                ImageErrorKind::BadAid,
+            ),
+            (
+                "platform sim\nef 3F00/0001 transparent\nef 3F00/0001 transparent",
+                3,
+                1,
+                ImageErrorKind::Conflict("3F00/0001".into()),
+            ),
+            (
+                "platform sim\nef 3F00/0001 transparent\nef 3F00/0001/0002 transparent",
+                2,
+                1,
+                ImageErrorKind::Conflict("3F00/0001".into()),
+            ),
+            (
+                "platform sim\napp \"x",
+                2,
+                5,
+                ImageErrorKind::UnterminatedQuote,
+            ),
+            (
+                "platform sim\ncard-image 1",
+                2,
+                1,
+                ImageErrorKind::Misplaced("card-image"),
+            ),
             ("card-image 2", 1, 1, ImageErrorKind::Version(2)),
             ("ef 3F00/0001 transparent", 0, 0, ImageErrorKind::NoPlatform),
-            ("platform sim\nef 3F00/0001 transparent bogus", 2, 26, ImageErrorKind::Extra("bogus".into())),
-            ("platform sim\nef 3F00/0001 transparent\n dodf-oid 2.x 4402", 3, 11, ImageErrorKind::BadOid("2.x".into())),
+            (
+                "platform sim\nef 3F00/0001 transparent bogus",
+                2,
+                26,
+                ImageErrorKind::Extra("bogus".into()),
+            ),
+            (
+                "platform sim\nef 3F00/0001 transparent\n dodf-oid 2.x 4402",
+                3,
+                11,
+                ImageErrorKind::BadOid("2.x".into()),
+            ),
         ];
         for (text, line, column, kind) in cases {
             let e = CardImage::parse(text, &mut no_files).unwrap_err();
-            assert_eq!(e, ImageError { line: *line, column: *column, kind: kind.clone() }, "{text}");
+            assert_eq!(
+                e,
+                ImageError {
+                    line: *line,
+                    column: *column,
+                    kind: kind.clone()
+                },
+                "{text}"
+            );
         }
+    }
+
+    #[test]
+    fn debug_shows_no_file_contents() {
+        let mut spec = ImageSpec::new(Platform::Sim);
+        spec.imsi = Some("001010123456789".into());
+        let img = build_image(&spec).unwrap();
+        let dbg = format!("{img:?}");
+        assert!(dbg.contains("Transparent(<9 bytes>)"), "{dbg}");
+        assert!(
+            !dbg.contains("152"),
+            "EF_IMSI's last byte 0x98 = 152 must not show: {dbg}"
+        );
+        let card = crate::SimulatedCard::new(&img).unwrap();
+        assert!(!format!("{card:?}").contains("152"));
     }
 
     #[test]
     fn include_wbxml_checks_the_document() {
         let mut loader = |_: &str| Ok(vec![0x03, 0x0B, 0x6A, 0x00, 0x45]);
-        let e = CardImage::parse("platform sim\nef 3F00/0001 transparent\n include-wbxml a", &mut loader).unwrap_err();
-        assert!(matches!(e.kind, ImageErrorKind::NotWbxml(SplitErrorKind::Truncated { .. })), "{e}");
+        let e = CardImage::parse(
+            "platform sim\nef 3F00/0001 transparent\n include-wbxml a",
+            &mut loader,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e.kind,
+                ImageErrorKind::NotWbxml(SplitErrorKind::Truncated { .. })
+            ),
+            "{e}"
+        );
         let mut loader = |_: &str| Ok(vec![0x03, 0x0B, 0x6A, 0x00, 0x05, 0x05]);
-        let e = CardImage::parse("platform sim\nef 3F00/0001 transparent\n include-wbxml a", &mut loader).unwrap_err();
-        assert_eq!(e.kind, ImageErrorKind::NotWbxml(SplitErrorKind::NotWbxml(5)));
+        let e = CardImage::parse(
+            "platform sim\nef 3F00/0001 transparent\n include-wbxml a",
+            &mut loader,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.kind,
+            ImageErrorKind::NotWbxml(SplitErrorKind::NotWbxml(5))
+        );
     }
 
     #[test]
@@ -1045,14 +1596,24 @@ mod tests {
             spec.imsi = Some("001010123456789".into());
             spec.documents = vec![(Role::Bootstrap, vec![0x03, 0x0B, 0x6A, 0x00, 0x05])];
             let img = build_image(&spec).unwrap();
-            assert_eq!(CardImage::parse(&img.to_text(), &mut no_files).unwrap(), img, "{p}");
+            assert_eq!(
+                CardImage::parse(&img.to_text(), &mut no_files).unwrap(),
+                img,
+                "{p}"
+            );
         }
         let mut spec = ImageSpec::new(Platform::Sim);
         spec.imsi = Some("12".into());
-        assert_eq!(build_image(&spec).unwrap_err().kind, ImageErrorKind::Imsi(ImsiErrorKind::DigitCount(2)));
+        assert_eq!(
+            build_image(&spec).unwrap_err().kind,
+            ImageErrorKind::Imsi(ImsiErrorKind::DigitCount(2))
+        );
         let mut spec = ImageSpec::new(Platform::Sim);
         spec.roles = RoleTable::empty();
         spec.documents = vec![(Role::Config1, vec![1])];
-        assert_eq!(build_image(&spec).unwrap_err().kind, ImageErrorKind::NoOid(Role::Config1));
+        assert_eq!(
+            build_image(&spec).unwrap_err().kind,
+            ImageErrorKind::NoOid(Role::Config1)
+        );
     }
 }

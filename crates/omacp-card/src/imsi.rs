@@ -78,7 +78,10 @@ pub fn check(imsi: &str) -> Result<(), ImsiError> {
 /// The IMSI with every digit but the last three replaced by `*`, for display.
 pub fn mask(imsi: &str) -> String {
     let n = imsi.chars().count();
-    imsi.chars().enumerate().map(|(i, c)| if i + 3 < n { '*' } else { c }).collect()
+    imsi.chars()
+        .enumerate()
+        .map(|(i, c)| if i + 3 < n { '*' } else { c })
+        .collect()
 }
 
 /// Decodes EF_IMSI contents into digits.
@@ -159,7 +162,9 @@ fn group_digits(v: u16, n: usize, offset: usize, out: &mut String) -> Result<(),
 }
 
 fn group_value(digits: &[u8]) -> u16 {
-    digits.iter().fold(0u16, |acc, &c| acc * 10 + u16::from((c - b'0' + 9) % 10))
+    digits
+        .iter()
+        .fold(0u16, |acc, &c| acc * 10 + u16::from((c - b'0' + 9) % 10))
 }
 
 /// Decodes EF_IMSI_M contents (10 bytes) into the 15-digit IMSI_M.
@@ -203,7 +208,9 @@ pub fn encode_imsi_m(imsi: &str) -> Result<[u8; EF_IMSI_M_LEN], ImsiError> {
         0 => 10,
         x => u32::from(x),
     };
-    let s1 = u32::from(group_value(&d[8..11])) << 14 | thousands << 10 | u32::from(group_value(&d[12..15]));
+    let s1 = u32::from(group_value(&d[8..11])) << 14
+        | thousands << 10
+        | u32::from(group_value(&d[12..15]));
     Ok([
         0x00,
         s2 as u8,
@@ -236,7 +243,10 @@ mod tests {
         }
         // A short IMSI leaves FF in the unused bytes.
         let short = encode_ef_imsi("1234567").unwrap();
-        assert_eq!(short, [0x04, 0x19, 0x32, 0x54, 0x76, 0xFF, 0xFF, 0xFF, 0xFF]);
+        assert_eq!(
+            short,
+            [0x04, 0x19, 0x32, 0x54, 0x76, 0xFF, 0xFF, 0xFF, 0xFF]
+        );
         assert_eq!(decode_ef_imsi(&short).unwrap(), "1234567");
     }
 
@@ -245,11 +255,23 @@ mod tests {
         let e = |b: &[u8]| decode_ef_imsi(b).unwrap_err();
         assert_eq!(e(&[0xFF; 9]), err(0, ImsiErrorKind::NotProgrammed));
         assert_eq!(e(&[0x08]), err(0, ImsiErrorKind::TooShort(1)));
-        assert_eq!(e(&[0x09, 0x09, 0, 0, 0, 0, 0, 0, 0, 0]), err(0, ImsiErrorKind::BadLength(9)));
+        assert_eq!(
+            e(&[0x09, 0x09, 0, 0, 0, 0, 0, 0, 0, 0]),
+            err(0, ImsiErrorKind::BadLength(9))
+        );
         assert_eq!(e(&[0x08, 0x09, 0x10]), err(0, ImsiErrorKind::BadLength(8)));
-        assert_eq!(e(&[0x02, 0x0A, 0x10]), err(1, ImsiErrorKind::BadIdentityType(2)));
-        assert_eq!(e(&[0x04, 0x09, 0x10, 0xA0, 0x32]), err(3, ImsiErrorKind::BadDigit(0xA)));
-        assert_eq!(e(&[0x04, 0x01, 0x10, 0x32, 0x54]), err(4, ImsiErrorKind::BadFiller));
+        assert_eq!(
+            e(&[0x02, 0x0A, 0x10]),
+            err(1, ImsiErrorKind::BadIdentityType(2))
+        );
+        assert_eq!(
+            e(&[0x04, 0x09, 0x10, 0xA0, 0x32]),
+            err(3, ImsiErrorKind::BadDigit(0xA))
+        );
+        assert_eq!(
+            e(&[0x04, 0x01, 0x10, 0x32, 0x54]),
+            err(4, ImsiErrorKind::BadFiller)
+        );
         assert_eq!(e(&[0x02, 0x09, 0x10]), err(0, ImsiErrorKind::DigitCount(3)));
     }
 
@@ -259,7 +281,12 @@ mod tests {
         let bytes = [0x00, 0x0C, 0x00, 0x15, 0x5F, 0x56, 0x63, 0x80, 0xD1, 0x00];
         assert_eq!(decode_imsi_m(&bytes).unwrap(), "310001234567890");
         assert_eq!(encode_imsi_m("310001234567890").unwrap(), bytes);
-        for imsi in ["000000000000000", "999999999999999", "460030912121001", "310260000000000"] {
+        for imsi in [
+            "000000000000000",
+            "999999999999999",
+            "460030912121001",
+            "310260000000000",
+        ] {
             assert_eq!(decode_imsi_m(&encode_imsi_m(imsi).unwrap()).unwrap(), imsi);
         }
     }
@@ -268,16 +295,31 @@ mod tests {
     fn imsi_m_errors() {
         let mut b = encode_imsi_m("310001234567890").unwrap();
         b[7] = 0;
-        assert_eq!(decode_imsi_m(&b).unwrap_err(), err(7, ImsiErrorKind::NotProgrammed));
+        assert_eq!(
+            decode_imsi_m(&b).unwrap_err(),
+            err(7, ImsiErrorKind::NotProgrammed)
+        );
         let mut b = encode_imsi_m("310001234567890").unwrap();
         b[9] = 0x03;
         b[8] = 0xFF; // 1023 > 999
-        assert_eq!(decode_imsi_m(&b).unwrap_err(), err(8, ImsiErrorKind::InvalidGroup));
+        assert_eq!(
+            decode_imsi_m(&b).unwrap_err(),
+            err(8, ImsiErrorKind::InvalidGroup)
+        );
         let mut b = encode_imsi_m("310001234567890").unwrap();
         b[4] = (b[4] & !0x3C) | (0x0C << 2); // thousands digit 12
-        assert_eq!(decode_imsi_m(&b).unwrap_err(), err(4, ImsiErrorKind::InvalidGroup));
-        assert_eq!(decode_imsi_m(&[0; 9]).unwrap_err().kind, ImsiErrorKind::TooShort(9));
-        assert_eq!(encode_imsi_m("12345678901234").unwrap_err().kind, ImsiErrorKind::DigitCount(14));
+        assert_eq!(
+            decode_imsi_m(&b).unwrap_err(),
+            err(4, ImsiErrorKind::InvalidGroup)
+        );
+        assert_eq!(
+            decode_imsi_m(&[0; 9]).unwrap_err().kind,
+            ImsiErrorKind::TooShort(9)
+        );
+        assert_eq!(
+            encode_imsi_m("12345678901234").unwrap_err().kind,
+            ImsiErrorKind::DigitCount(14)
+        );
     }
 
     #[test]

@@ -37,8 +37,8 @@ pub use oid::Oid;
 pub use path::FilePath;
 pub use platform::Platform;
 pub use read::{
-    CardContents, CardDocument, CardError, CardErrorKind, CardTransport, Limits, Note, NoteKind, ReadOptions,
-    TransportError, read_file, read_provisioning,
+    CardContents, CardDocument, CardError, CardErrorKind, CardTransport, Limits, Note, NoteKind,
+    ReadOptions, TransportError, read_file, read_provisioning,
 };
 pub use roles::{Role, RoleTable};
 pub use simcard::SimulatedCard;

@@ -12,7 +12,9 @@ pub struct Oid(Vec<u64>);
 
 /// Why a dotted identifier could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not an object identifier (dotted numbers, first arc 0-2, second below 40 under 0 and 1): {0:?}")]
+#[error(
+    "not an object identifier (dotted numbers, first arc 0-2, second below 40 under 0 and 1): {0:?}"
+)]
 pub struct OidParseError(pub String);
 
 impl Oid {
@@ -116,7 +118,10 @@ impl core::str::FromStr for Oid {
         let err = || OidParseError(s.chars().take(80).collect());
         let mut arcs = Vec::new();
         for part in s.trim().split('.') {
-            if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) || arcs.len() == MAX_ARCS {
+            if part.is_empty()
+                || !part.bytes().all(|b| b.is_ascii_digit())
+                || arcs.len() == MAX_ARCS
+            {
                 return Err(err());
             }
             arcs.push(part.parse::<u64>().map_err(|_| err())?);
@@ -150,9 +155,18 @@ mod tests {
             (&[][..], 10),
             (&[0x2B, 0x80, 0x01][..], 11),
             (&[0x2B, 0x86][..], 11),
-            (&[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F][..], 10),
+            (
+                &[
+                    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F,
+                ][..],
+                10,
+            ),
         ] {
-            assert_eq!(Oid::decode(bytes, 10).unwrap_err(), TlvError::at(at, TlvErrorKind::BadOid), "{bytes:02X?}");
+            assert_eq!(
+                Oid::decode(bytes, 10).unwrap_err(),
+                TlvError::at(at, TlvErrorKind::BadOid),
+                "{bytes:02X?}"
+            );
         }
         let too_many = vec![0x01; MAX_ARCS];
         assert!(Oid::decode(&too_many, 0).is_err());

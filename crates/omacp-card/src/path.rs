@@ -34,12 +34,18 @@ pub struct PathParseError {
 impl FilePath {
     /// An absolute path; `fids` must start with `3F00`.
     pub fn mf(fids: &[u16]) -> FilePath {
-        FilePath { adf: None, fids: fids.to_vec() }
+        FilePath {
+            adf: None,
+            fids: fids.to_vec(),
+        }
     }
 
     /// A path below the application with this AID.
     pub fn in_adf(aid: &[u8], fids: &[u16]) -> FilePath {
-        FilePath { adf: Some(aid.to_vec()), fids: fids.to_vec() }
+        FilePath {
+            adf: Some(aid.to_vec()),
+            fids: fids.to_vec(),
+        }
     }
 
     /// This path extended by `rel`.
@@ -88,24 +94,37 @@ impl core::str::FromStr for FilePath {
 
     /// `3F00/7FFF/5031`, `ADF.A0000000871002/6F07` (an AID of 5 to 16 bytes).
     fn from_str(s: &str) -> Result<FilePath, PathParseError> {
-        let err = |why| PathParseError { text: s.chars().take(80).collect(), why };
+        let err = |why| PathParseError {
+            text: s.chars().take(80).collect(),
+            why,
+        };
         let mut parts = s.trim().split('/');
-        let mut path = FilePath { adf: None, fids: Vec::new() };
+        let mut path = FilePath {
+            adf: None,
+            fids: Vec::new(),
+        };
         let first = parts.next().unwrap_or("");
-        if let Some(aid) = first.strip_prefix("ADF.").or_else(|| first.strip_prefix("adf.")) {
+        if let Some(aid) = first
+            .strip_prefix("ADF.")
+            .or_else(|| first.strip_prefix("adf."))
+        {
             let aid = hex::decode(aid).map_err(|_| err("the AID is not hex"))?;
             if !(5..=16).contains(&aid.len()) {
                 return Err(err("an AID has 5 to 16 bytes"));
             }
             path.adf = Some(aid);
         } else {
-            path.fids.push(parse_fid(first).ok_or(err("file ids are four hex digits"))?);
+            path.fids
+                .push(parse_fid(first).ok_or(err("file ids are four hex digits"))?);
             if path.fids[0] != MF {
-                return Err(err("an absolute path starts with 3F00 (or use ADF.<aid>/...)"));
+                return Err(err(
+                    "an absolute path starts with 3F00 (or use ADF.<aid>/...)",
+                ));
             }
         }
         for p in parts {
-            path.fids.push(parse_fid(p).ok_or(err("file ids are four hex digits"))?);
+            path.fids
+                .push(parse_fid(p).ok_or(err("file ids are four hex digits"))?);
         }
         if path.fids.len() > MAX_DEPTH {
             return Err(err("path too deep"));
@@ -130,13 +149,19 @@ pub fn parse_fids(s: &str) -> Option<Vec<u16>> {
 
 /// The file identifiers in a PKCS#15 / EF(DIR) path value (2 to 16 bytes, an even number).
 pub fn fids_from_bytes(bytes: &[u8], offset: usize) -> Result<Vec<u16>, TlvError> {
-    if bytes.is_empty() || bytes.len() % 2 != 0 || bytes.len() > 2 * MAX_DEPTH {
+    if bytes.is_empty() || !bytes.len().is_multiple_of(2) || bytes.len() > 2 * MAX_DEPTH {
         return Err(TlvError::at(
             offset,
-            TlvErrorKind::BadValueLength { len: bytes.len(), what: "a path of 1 to 8 two-byte file ids" },
+            TlvErrorKind::BadValueLength {
+                len: bytes.len(),
+                what: "a path of 1 to 8 two-byte file ids",
+            },
         ));
     }
-    Ok(bytes.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect())
+    Ok(bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect())
 }
 
 /// File identifiers as path bytes.
@@ -150,11 +175,24 @@ mod tests {
 
     #[test]
     fn text_form_round_trips() {
-        for s in ["3F00", "3F00/7F20/6F07", "ADF.A0000000871002/6F07", "ADF.A000000063504B43532D3135"] {
+        for s in [
+            "3F00",
+            "3F00/7F20/6F07",
+            "ADF.A0000000871002/6F07",
+            "ADF.A000000063504B43532D3135",
+        ] {
             let p: FilePath = s.parse().unwrap();
             assert_eq!(p.to_string(), s);
         }
-        for s in ["", "7F20/6F07", "3F00/7F2", "ADF.A000/6F07", "ADF.zz", "3F00/1/2", "3F00/0001/0002/0003/0004/0005/0006/0007/0008"] {
+        for s in [
+            "",
+            "7F20/6F07",
+            "3F00/7F2",
+            "ADF.A000/6F07",
+            "ADF.zz",
+            "3F00/1/2",
+            "3F00/0001/0002/0003/0004/0005/0006/0007/0008",
+        ] {
             assert!(s.parse::<FilePath>().is_err(), "{s}");
         }
     }
@@ -163,14 +201,20 @@ mod tests {
     fn resolution_is_relative_unless_from_the_mf() {
         let app = FilePath::mf(&[MF, 0x5015]);
         assert_eq!(app.resolve(&[0x4401]), FilePath::mf(&[MF, 0x5015, 0x4401]));
-        assert_eq!(app.resolve(&[MF, 0x7F50, 0x4401]), FilePath::mf(&[MF, 0x7F50, 0x4401]));
+        assert_eq!(
+            app.resolve(&[MF, 0x7F50, 0x4401]),
+            FilePath::mf(&[MF, 0x7F50, 0x4401])
+        );
         let adf = FilePath::in_adf(&[0xA0, 0, 0, 0, 0x63], &[]);
         assert_eq!(adf.resolve(&[0x5031]).to_string(), "ADF.A000000063/5031");
     }
 
     #[test]
     fn path_bytes() {
-        assert_eq!(fids_from_bytes(&[0x3F, 0x00, 0x50, 0x15], 0).unwrap(), [MF, 0x5015]);
+        assert_eq!(
+            fids_from_bytes(&[0x3F, 0x00, 0x50, 0x15], 0).unwrap(),
+            [MF, 0x5015]
+        );
         assert!(fids_from_bytes(&[0x3F], 7).is_err());
         assert!(fids_from_bytes(&[], 7).is_err());
         assert!(fids_from_bytes(&[0; 18], 7).is_err());

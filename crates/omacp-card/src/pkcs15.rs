@@ -11,14 +11,18 @@ use crate::path::{fids_from_bytes, fids_to_bytes};
 use crate::tlv::{self, Tlv, TlvError, TlvErrorKind, TlvReader, der};
 
 /// AID of a PKCS#15 application: RID `A000000063` and "PKCS-15".
-pub const PKCS15_AID: [u8; 12] = [0xA0, 0x00, 0x00, 0x00, 0x63, 0x50, 0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35];
+pub const PKCS15_AID: [u8; 12] = [
+    0xA0, 0x00, 0x00, 0x00, 0x63, 0x50, 0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35,
+];
 /// AID of a WIM (WAP-260-WIM): RID `A000000063` and "WAP-WIM".
-pub const WIM_AID: [u8; 12] = [0xA0, 0x00, 0x00, 0x00, 0x63, 0x57, 0x41, 0x50, 0x2D, 0x57, 0x49, 0x4D];
+pub const WIM_AID: [u8; 12] = [
+    0xA0, 0x00, 0x00, 0x00, 0x63, 0x57, 0x41, 0x50, 0x2D, 0x57, 0x49, 0x4D,
+];
 /// EF(DIR) below the MF.
 pub const EF_DIR: u16 = 0x2F00;
 /// EF(ODF) in the PKCS#15 application DF.
 pub const EF_ODF: u16 = 0x5031;
-/// The customary PKCS#15 application DF below the MF, tried when EF(DIR) gives no path [U].
+/// The customary PKCS#15 application DF below the MF, tried when EF(DIR) gives no path \[U\].
 pub const DEFAULT_PKCS15_DF: u16 = 0x5015;
 
 const TAG_APP_TEMPLATE: u32 = 0x61;
@@ -48,7 +52,9 @@ pub struct Application {
 pub fn parse_dir_record(record: &[u8], base: usize) -> Result<Option<Application>, TlvError> {
     let mut r = TlvReader::at(record, base);
     r.skip_filler();
-    let Some(t) = r.next_tlv()? else { return Ok(None) };
+    let Some(t) = r.next_tlv()? else {
+        return Ok(None);
+    };
     t.expect(TAG_APP_TEMPLATE)?;
     let (mut aid, mut label, mut path) = (None, None, None);
     for item in t.children() {
@@ -58,7 +64,10 @@ pub fn parse_dir_record(record: &[u8], base: usize) -> Result<Option<Application
                 if item.value.is_empty() || item.value.len() > 16 {
                     return Err(TlvError::at(
                         item.value_offset,
-                        TlvErrorKind::BadValueLength { len: item.value.len(), what: "an AID of 1 to 16 bytes" },
+                        TlvErrorKind::BadValueLength {
+                            len: item.value.len(),
+                            what: "an AID of 1 to 16 bytes",
+                        },
                     ));
                 }
                 aid = Some(item.value.to_vec());
@@ -98,7 +107,11 @@ pub struct Pkcs15Path {
 impl Pkcs15Path {
     /// A whole-file path.
     pub fn file(fids: &[u16]) -> Self {
-        Pkcs15Path { fids: fids.to_vec(), index: None, length: None }
+        Pkcs15Path {
+            fids: fids.to_vec(),
+            index: None,
+            length: None,
+        }
     }
 }
 
@@ -118,7 +131,11 @@ pub fn parse_path(t: &Tlv<'_>) -> Result<Pkcs15Path, TlvError> {
             _ => {} // e.g. an ISO 7816-15 aid qualifier: ignored
         }
     }
-    Ok(Pkcs15Path { fids, index, length })
+    Ok(Pkcs15Path {
+        fids,
+        index,
+        length,
+    })
 }
 
 /// Encodes a `Path` SEQUENCE.
@@ -163,7 +180,10 @@ pub struct OdfEntry {
 impl OdfEntry {
     /// The kind's name, if the tag is a known one.
     pub fn kind_name(&self) -> Option<&'static str> {
-        ODF_KINDS.iter().find(|(t, _)| *t == self.tag).map(|(_, n)| *n)
+        ODF_KINDS
+            .iter()
+            .find(|(t, _)| *t == self.tag)
+            .map(|(_, n)| *n)
     }
 }
 
@@ -173,14 +193,25 @@ pub fn parse_odf(bytes: &[u8]) -> Result<Vec<OdfEntry>, TlvError> {
     let mut out = Vec::new();
     loop {
         r.skip_filler();
-        let Some(t) = r.next_tlv()? else { return Ok(out) };
+        let Some(t) = r.next_tlv()? else {
+            return Ok(out);
+        };
         let inner = t.children().next_tlv()?;
         let path = match inner {
             Some(p) if p.tag.0 == TAG_SEQUENCE => Some(parse_path(&p)?),
             Some(_) => None,
-            None => return Err(TlvError::at(t.value_offset, TlvErrorKind::Missing(TAG_SEQUENCE))),
+            None => {
+                return Err(TlvError::at(
+                    t.value_offset,
+                    TlvErrorKind::Missing(TAG_SEQUENCE),
+                ));
+            }
         };
-        out.push(OdfEntry { tag: t.tag.0, path, offset: t.offset });
+        out.push(OdfEntry {
+            tag: t.tag.0,
+            path,
+            offset: t.offset,
+        });
     }
 }
 
@@ -246,7 +277,9 @@ pub fn parse_dodf(bytes: &[u8]) -> Result<Vec<DataObject>, TlvError> {
     let mut out = Vec::new();
     loop {
         r.skip_filler();
-        let Some(t) = r.next_tlv()? else { return Ok(out) };
+        let Some(t) = r.next_tlv()? else {
+            return Ok(out);
+        };
         let label = common_label(&t)?;
         let kind = match t.tag.0 {
             TAG_OPAQUE => DataObjectKind::Opaque,
@@ -254,7 +287,11 @@ pub fn parse_dodf(bytes: &[u8]) -> Result<Vec<DataObject>, TlvError> {
             TAG_OID_DO => parse_oid_do(&t)?,
             other => DataObjectKind::Unknown(other),
         };
-        out.push(DataObject { offset: t.offset, label, kind });
+        out.push(DataObject {
+            offset: t.offset,
+            label,
+            kind,
+        });
     }
 }
 
@@ -263,7 +300,9 @@ fn common_label(t: &Tlv<'_>) -> Result<Option<String>, TlvError> {
     if !t.tag.is_constructed() {
         return Ok(None);
     }
-    let Some(first) = t.children().next_tlv()? else { return Ok(None) };
+    let Some(first) = t.children().next_tlv()? else {
+        return Ok(None);
+    };
     if first.tag.0 != TAG_SEQUENCE {
         return Ok(None);
     }
@@ -287,23 +326,39 @@ fn parse_oid_do(t: &Tlv<'_>) -> Result<DataObjectKind, TlvError> {
             type_attrs = Some(item);
         }
     }
-    let attrs = type_attrs.ok_or(TlvError::at(t.value_offset, TlvErrorKind::Missing(TAG_TYPE_ATTRS)))?;
+    let attrs = type_attrs.ok_or(TlvError::at(
+        t.value_offset,
+        TlvErrorKind::Missing(TAG_TYPE_ATTRS),
+    ))?;
     let mut c = attrs.children();
-    let first = c.next_tlv()?.ok_or(TlvError::at(attrs.value_offset, TlvErrorKind::Missing(TAG_SEQUENCE)))?;
-    let mut seq = if first.tag.0 == TAG_SEQUENCE { first.children() } else { attrs.children() };
+    let first = c.next_tlv()?.ok_or(TlvError::at(
+        attrs.value_offset,
+        TlvErrorKind::Missing(TAG_SEQUENCE),
+    ))?;
+    let mut seq = if first.tag.0 == TAG_SEQUENCE {
+        first.children()
+    } else {
+        attrs.children()
+    };
     let id = seq.expect(TAG_OID)?;
     let oid = Oid::decode(id.value, id.value_offset)?;
     let at = seq.offset();
-    let v = seq.next_tlv()?.ok_or(TlvError::at(at, TlvErrorKind::Missing(TAG_SEQUENCE)))?;
+    let v = seq
+        .next_tlv()?
+        .ok_or(TlvError::at(at, TlvErrorKind::Missing(TAG_SEQUENCE)))?;
     let value = match v.tag.0 {
         TAG_SEQUENCE => ObjectValue::Path(parse_path(&v)?),
         TAG_DIRECT => {
             // direct [0]: an OCTET STRING inside when the value is opaque bytes.
             match v.children().next_tlv()? {
-                Some(o) if o.tag.0 == TAG_OCTETS => {
-                    ObjectValue::Direct { bytes: o.value.to_vec(), offset: o.value_offset }
-                }
-                _ => ObjectValue::Direct { bytes: v.value.to_vec(), offset: v.value_offset },
+                Some(o) if o.tag.0 == TAG_OCTETS => ObjectValue::Direct {
+                    bytes: o.value.to_vec(),
+                    offset: o.value_offset,
+                },
+                _ => ObjectValue::Direct {
+                    bytes: v.value.to_vec(),
+                    offset: v.value_offset,
+                },
             }
         }
         other => ObjectValue::Unsupported(other),
@@ -352,7 +407,13 @@ mod tests {
         let e = parse_dir_record(&[0x61, 0x03, 0x50, 0x01, b'x'], 40).unwrap_err();
         assert_eq!(e, TlvError::at(42, TlvErrorKind::Missing(TAG_AID)));
         let e = parse_dir_record(&[0x62, 0x00], 40).unwrap_err();
-        assert_eq!(e.kind, TlvErrorKind::UnexpectedTag { expected: 0x61, found: 0x62 });
+        assert_eq!(
+            e.kind,
+            TlvErrorKind::UnexpectedTag {
+                expected: 0x61,
+                found: 0x62
+            }
+        );
         let e = parse_dir_record(&[0x61, 0x06, 0x4F, 0x01, 0xA0, 0x51, 0x01, 0x3F], 0).unwrap_err();
         assert_eq!(e.offset, 7);
         let e = parse_dir_record(&[0x61, 0x09, 0x4F, 0x01], 0).unwrap_err();
@@ -363,20 +424,33 @@ mod tests {
     fn odf_literal() {
         // A4 06 30 04 04 02 44 04 (certificates), A7 09 30 07 04 02 44 01 02 01 00, filler.
         let odf = [
-            0xA4, 0x06, 0x30, 0x04, 0x04, 0x02, 0x44, 0x04, 0xA7, 0x09, 0x30, 0x07, 0x04, 0x02, 0x44, 0x01, 0x02,
-            0x01, 0x00, 0x00, 0x00,
+            0xA4, 0x06, 0x30, 0x04, 0x04, 0x02, 0x44, 0x04, 0xA7, 0x09, 0x30, 0x07, 0x04, 0x02,
+            0x44, 0x01, 0x02, 0x01, 0x00, 0x00, 0x00,
         ];
         let e = parse_odf(&odf).unwrap();
         assert_eq!(e.len(), 2);
         assert_eq!((e[0].kind_name(), e[0].offset), (Some("certificates"), 0));
         assert_eq!(e[1].tag, ODF_DATA_OBJECTS);
-        assert_eq!(e[1].path, Some(Pkcs15Path { fids: vec![0x4401], index: Some(0), length: None }));
-        assert_eq!(encode_odf_entry(0xA7, e[1].path.as_ref().unwrap()), odf[8..19]);
+        assert_eq!(
+            e[1].path,
+            Some(Pkcs15Path {
+                fids: vec![0x4401],
+                index: Some(0),
+                length: None
+            })
+        );
+        assert_eq!(
+            encode_odf_entry(0xA7, e[1].path.as_ref().unwrap()),
+            odf[8..19]
+        );
     }
 
     #[test]
     fn odf_errors() {
-        assert_eq!(parse_odf(&[0xA7, 0x00]).unwrap_err(), TlvError::at(2, TlvErrorKind::Missing(0x30)));
+        assert_eq!(
+            parse_odf(&[0xA7, 0x00]).unwrap_err(),
+            TlvError::at(2, TlvErrorKind::Missing(0x30))
+        );
         let e = parse_odf(&[0xA7, 0x05, 0x30, 0x03, 0x04, 0x01, 0x44]).unwrap_err();
         assert_eq!(e.offset, 6);
         let e = parse_odf(&[0xA7, 0x06, 0x30, 0x04, 0x04, 0x02, 0x44]).unwrap_err();
@@ -389,15 +463,18 @@ mod tests {
     #[test]
     fn dodf_literal_gp_entry() {
         let bytes = [
-            0xA1, 0x29, 0x30, 0x00, 0x30, 0x0F, 0x0C, 0x0D, b'G', b'P', b' ', b'S', b'E', b' ', b'A', b'c', b'c',
-            b' ', b'C', b't', b'l', 0xA1, 0x14, 0x30, 0x12, 0x06, 0x0A, 0x2A, 0x86, 0x48, 0x86, 0xFC, 0x6B, 0x81,
-            0x48, 0x01, 0x01, 0x30, 0x04, 0x04, 0x02, 0x43, 0x00, 0xFF,
+            0xA1, 0x29, 0x30, 0x00, 0x30, 0x0F, 0x0C, 0x0D, b'G', b'P', b' ', b'S', b'E', b' ',
+            b'A', b'c', b'c', b' ', b'C', b't', b'l', 0xA1, 0x14, 0x30, 0x12, 0x06, 0x0A, 0x2A,
+            0x86, 0x48, 0x86, 0xFC, 0x6B, 0x81, 0x48, 0x01, 0x01, 0x30, 0x04, 0x04, 0x02, 0x43,
+            0x00, 0xFF,
         ];
         let objs = parse_dodf(&bytes).unwrap();
         assert_eq!(objs.len(), 1);
         // The label sits in the second SEQUENCE here, so CommonObjectAttributes has none.
         assert_eq!(objs[0].label, None);
-        let DataObjectKind::Oid { oid, value } = &objs[0].kind else { panic!("{objs:?}") };
+        let DataObjectKind::Oid { oid, value } = &objs[0].kind else {
+            panic!("{objs:?}")
+        };
         assert_eq!(oid.to_string(), "1.2.840.114283.200.1.1");
         assert_eq!(*value, ObjectValue::Path(Pkcs15Path::file(&[0x4300])));
     }
@@ -405,19 +482,39 @@ mod tests {
     #[test]
     fn dodf_round_trip_and_forms() {
         let oid: Oid = "2.23.43.7.2".parse().unwrap();
-        let p = Pkcs15Path { fids: vec![MF, 0x5015, 0x4403], index: Some(16), length: Some(200) };
+        let p = Pkcs15Path {
+            fids: vec![MF, 0x5015, 0x4403],
+            index: Some(16),
+            length: Some(200),
+        };
         let mut file = encode_oid_do(Some("Config1"), &oid, &p);
         // Implicitly tagged variant with a direct value.
-        file.extend([0xA1, 0x10, 0x30, 0x00, 0x30, 0x00, 0xA1, 0x0A, 0x06, 0x03, 0x67, 0x2B, 0x07]);
+        file.extend([
+            0xA1, 0x10, 0x30, 0x00, 0x30, 0x00, 0xA1, 0x0A, 0x06, 0x03, 0x67, 0x2B, 0x07,
+        ]);
         file.extend([0xA0, 0x03, 0x04, 0x01, 0x42]);
         file.extend([0x30, 0x00, 0xA0, 0x00, 0x00, 0xFF]);
         let objs = parse_dodf(&file).unwrap();
         assert_eq!(objs.len(), 4);
         assert_eq!(objs[0].label.as_deref(), Some("Config1"));
-        assert_eq!(objs[0].kind, DataObjectKind::Oid { oid, value: ObjectValue::Path(p) });
-        let DataObjectKind::Oid { oid, value } = &objs[1].kind else { panic!() };
+        assert_eq!(
+            objs[0].kind,
+            DataObjectKind::Oid {
+                oid,
+                value: ObjectValue::Path(p)
+            }
+        );
+        let DataObjectKind::Oid { oid, value } = &objs[1].kind else {
+            panic!()
+        };
         assert_eq!(oid.to_string(), "2.23.43.7");
-        assert_eq!(*value, ObjectValue::Direct { bytes: vec![0x42], offset: objs[1].offset + 17 });
+        assert_eq!(
+            *value,
+            ObjectValue::Direct {
+                bytes: vec![0x42],
+                offset: objs[1].offset + 17
+            }
+        );
         assert_eq!(objs[2].kind, DataObjectKind::Opaque);
         assert_eq!(objs[3].kind, DataObjectKind::External);
     }
@@ -428,7 +525,8 @@ mod tests {
         let e = parse_dodf(&[0xA1, 0x04, 0x30, 0x00, 0x30, 0x00]).unwrap_err();
         assert_eq!(e, TlvError::at(2, TlvErrorKind::Missing(0xA1)));
         // OID with a dangling continuation bit.
-        let e = parse_dodf(&[0xA1, 0x08, 0xA1, 0x06, 0x30, 0x04, 0x06, 0x02, 0x2B, 0x86]).unwrap_err();
+        let e =
+            parse_dodf(&[0xA1, 0x08, 0xA1, 0x06, 0x30, 0x04, 0x06, 0x02, 0x2B, 0x86]).unwrap_err();
         assert_eq!(e, TlvError::at(9, TlvErrorKind::BadOid));
         // Inner length past the outer end.
         let e = parse_dodf(&[0xA1, 0x04, 0xA1, 0x7F, 0x30, 0x00]).unwrap_err();

@@ -69,10 +69,26 @@ pub struct PlatformInfo {
     pub since: &'static str,
 }
 
-const GSM_IMSI: ImsiLocation = ImsiLocation { app: None, path: &[MF, 0x7F20, 0x6F07], format: ImsiFormat::EfImsi };
-const CDMA_IMSI_M: ImsiLocation = ImsiLocation { app: None, path: &[MF, 0x7F25, 0x6F22], format: ImsiFormat::ImsiM };
-const USIM_IMSI: ImsiLocation = ImsiLocation { app: Some(&USIM_AID), path: &[0x6F07], format: ImsiFormat::EfImsi };
-const CSIM_IMSI_M: ImsiLocation = ImsiLocation { app: Some(&CSIM_AID), path: &[0x6F22], format: ImsiFormat::ImsiM };
+const GSM_IMSI: ImsiLocation = ImsiLocation {
+    app: None,
+    path: &[MF, 0x7F20, 0x6F07],
+    format: ImsiFormat::EfImsi,
+};
+const CDMA_IMSI_M: ImsiLocation = ImsiLocation {
+    app: None,
+    path: &[MF, 0x7F25, 0x6F22],
+    format: ImsiFormat::ImsiM,
+};
+const USIM_IMSI: ImsiLocation = ImsiLocation {
+    app: Some(&USIM_AID),
+    path: &[0x6F07],
+    format: ImsiFormat::EfImsi,
+};
+const CSIM_IMSI_M: ImsiLocation = ImsiLocation {
+    app: Some(&CSIM_AID),
+    path: &[0x6F22],
+    format: ImsiFormat::ImsiM,
+};
 
 /// The platforms. R-UIM falls back to DF_GSM on dual-mode cards; an ISIM holds no IMSI
 /// (it has the IMPI instead), so the IMSI comes from the USIM on the same UICC; a WIM takes
@@ -137,12 +153,21 @@ pub static PLATFORMS: &[PlatformInfo] = &[
 
 impl Platform {
     /// Every platform, in table order.
-    pub const ALL: [Platform; 6] =
-        [Platform::Sim, Platform::Usim, Platform::Wim, Platform::Ruim, Platform::Csim, Platform::Isim];
+    pub const ALL: [Platform; 6] = [
+        Platform::Sim,
+        Platform::Usim,
+        Platform::Wim,
+        Platform::Ruim,
+        Platform::Csim,
+        Platform::Isim,
+    ];
 
     /// Its table row.
     pub fn info(self) -> &'static PlatformInfo {
-        PLATFORMS.iter().find(|i| i.platform == self).expect("every platform has a row")
+        PLATFORMS
+            .iter()
+            .find(|i| i.platform == self)
+            .expect("every platform has a row")
     }
 
     /// Its name (`sim`, `usim`, …).
@@ -180,7 +205,10 @@ impl core::str::FromStr for Platform {
         let s = s.trim();
         PLATFORMS
             .iter()
-            .find(|i| i.name.eq_ignore_ascii_case(s) || (i.platform == Platform::Ruim && s.eq_ignore_ascii_case("r-uim")))
+            .find(|i| {
+                i.name.eq_ignore_ascii_case(s)
+                    || (i.platform == Platform::Ruim && s.eq_ignore_ascii_case("r-uim"))
+            })
             .map(|i| i.platform)
             .ok_or_else(|| UnknownPlatform(s.chars().take(40).collect()))
     }

@@ -17,8 +17,8 @@ use crate::imsi::{ImsiErrorKind, decode_ef_imsi, decode_imsi_m};
 use crate::oid::Oid;
 use crate::path::{FilePath, MF};
 use crate::pkcs15::{
-    Application, DEFAULT_PKCS15_DF, DataObjectKind, EF_DIR, EF_ODF, ODF_DATA_OBJECTS, ObjectValue, PKCS15_AID,
-    WIM_AID, parse_dir_record, parse_dodf, parse_odf,
+    Application, DEFAULT_PKCS15_DF, DataObjectKind, EF_DIR, EF_ODF, ODF_DATA_OBJECTS, ObjectValue,
+    PKCS15_AID, WIM_AID, parse_dir_record, parse_dodf, parse_odf,
 };
 use crate::platform::{ImsiFormat, PLATFORMS, Platform};
 use crate::roles::{Role, RoleTable};
@@ -98,7 +98,7 @@ pub struct ReadOptions {
     pub roles: RoleTable,
     /// AIDs that identify the PKCS#15 application, in order of preference.
     pub pkcs15_aids: Vec<Vec<u8>>,
-    /// The DF tried when EF(DIR) names no PKCS#15 application [U: `3F00/5015`].
+    /// The DF tried when EF(DIR) names no PKCS#15 application \[U: `3F00/5015`\].
     pub fallback_df: Option<FilePath>,
     /// Read the IMSI.
     pub read_imsi: bool,
@@ -256,16 +256,29 @@ impl core::fmt::Display for Note {
             NoteKind::Refused(sw) => write!(f, "refused ({sw})"),
             NoteKind::Malformed(e) => write!(f, "skipped: {}", e.describe_place_and_kind()),
             NoteKind::NoPkcs15Application => f.write_str("no PKCS#15 application on the card"),
-            NoteKind::Pkcs15Fallback => f.write_str("PKCS#15 application not in EF(DIR); found here instead"),
-            NoteKind::ApplicationNotSelectable => f.write_str("application listed in EF(DIR) cannot be selected"),
+            NoteKind::Pkcs15Fallback => {
+                f.write_str("PKCS#15 application not in EF(DIR); found here instead")
+            }
+            NoteKind::ApplicationNotSelectable => {
+                f.write_str("application listed in EF(DIR) cannot be selected")
+            }
             NoteKind::UnknownOid { oid, label } => match label {
                 Some(l) => write!(f, "data object {oid} ({l:?}) is not a provisioning file"),
                 None => write!(f, "data object {oid} is not a provisioning file"),
             },
-            NoteKind::UnsupportedValue(tag) => write!(f, "object value form {tag:02X} not supported"),
-            NoteKind::InlineDirectory => f.write_str("data objects held inline in EF(ODF) are not read"),
-            NoteKind::NotProvisioning(id) => write!(f, "document with public id {id:?} is not wap-provisioningdoc; skipped"),
-            NoteKind::DataAfterFiller(at) => write!(f, "data after the filler at byte {at} ignored"),
+            NoteKind::UnsupportedValue(tag) => {
+                write!(f, "object value form {tag:02X} not supported")
+            }
+            NoteKind::InlineDirectory => {
+                f.write_str("data objects held inline in EF(ODF) are not read")
+            }
+            NoteKind::NotProvisioning(id) => write!(
+                f,
+                "document with public id {id:?} is not wap-provisioningdoc; skipped"
+            ),
+            NoteKind::DataAfterFiller(at) => {
+                write!(f, "data after the filler at byte {at} ignored")
+            }
             NoteKind::DuplicateTarget => f.write_str("announced twice; read once"),
             NoteKind::ImsiNotProgrammed => f.write_str("no IMSI programmed"),
             NoteKind::ImsiUnavailable => f.write_str("no IMSI could be read"),
@@ -394,7 +407,10 @@ pub enum CardErrorKind {
 }
 
 /// Reads the provisioning documents and the IMSI from a card.
-pub fn read_provisioning(card: &mut dyn CardTransport, opts: &ReadOptions) -> Result<CardContents, CardError> {
+pub fn read_provisioning(
+    card: &mut dyn CardTransport,
+    opts: &ReadOptions,
+) -> Result<CardContents, CardError> {
     let class = opts.platform.map_or(Class::Uicc, Platform::class);
     let w = Walker {
         ch: Channel::new(card, class, opts.limits.max_apdus, opts.limits.chunk),
@@ -424,7 +440,12 @@ struct Target {
 }
 
 fn err(file: &FilePath, kind: CardErrorKind) -> CardError {
-    CardError { file: Some(file.clone()), record: None, offset: None, kind }
+    CardError {
+        file: Some(file.clone()),
+        record: None,
+        offset: None,
+        kind,
+    }
 }
 
 impl Walker<'_, '_> {
@@ -441,7 +462,11 @@ impl Walker<'_, '_> {
         }
         // Bootstrap first: the agent processes it before the configuration files.
         documents.sort_by_key(|d: &CardDocument| d.role);
-        let (imsi, imsi_file) = if self.opts.read_imsi { self.read_imsi(platform, &apps)? } else { (None, None) };
+        let (imsi, imsi_file) = if self.opts.read_imsi {
+            self.read_imsi(platform, &apps)?
+        } else {
+            (None, None)
+        };
         Ok(CardContents {
             platform,
             imsi,
@@ -455,7 +480,10 @@ impl Walker<'_, '_> {
     }
 
     fn note(&mut self, file: Option<&FilePath>, kind: NoteKind) {
-        self.notes.push(Note { file: file.cloned(), kind });
+        self.notes.push(Note {
+            file: file.cloned(),
+            kind,
+        });
     }
 
     /// A malformed structure: a note, or the error in strict mode.
@@ -464,7 +492,10 @@ impl Walker<'_, '_> {
             return Err(e);
         }
         let file = e.file.clone();
-        self.notes.push(Note { file, kind: NoteKind::Malformed(e) });
+        self.notes.push(Note {
+            file,
+            kind: NoteKind::Malformed(e),
+        });
         Ok(())
     }
 
@@ -472,7 +503,10 @@ impl Walker<'_, '_> {
         let mf = FilePath::mf(&[MF]);
         let fatal = |k| err(&mf, k);
         self.ch.class = Class::Uicc;
-        let r = self.ch.exchange(&Command::select_fid(Class::Uicc, MF)).map_err(fatal)?;
+        let r = self
+            .ch
+            .exchange(&Command::select_fid(Class::Uicc, MF))
+            .map_err(fatal)?;
         if r.sw.is_ok() {
             let apps = self.applications()?;
             let has = |prefix: &[u8]| apps.iter().any(|a| a.aid.starts_with(prefix));
@@ -484,7 +518,10 @@ impl Walker<'_, '_> {
             return Ok(found);
         }
         self.ch.class = Class::Gsm;
-        let r = self.ch.exchange(&Command::select_fid(Class::Gsm, MF)).map_err(fatal)?;
+        let r = self
+            .ch
+            .exchange(&Command::select_fid(Class::Gsm, MF))
+            .map_err(fatal)?;
         if !r.sw.is_ok() {
             return Err(fatal(CardErrorKind::UnsupportedCard(r.sw)));
         }
@@ -518,7 +555,10 @@ impl Walker<'_, '_> {
             }
         };
         let limits = &self.opts.limits;
-        let got = match self.ch.read_ef(&info, limits.max_file_size, limits.max_records) {
+        let got = match self
+            .ch
+            .read_ef(&info, limits.max_file_size, limits.max_records)
+        {
             Ok(g) => g,
             Err(
                 k @ (CardErrorKind::FileTooLarge { .. }
@@ -583,7 +623,9 @@ impl Walker<'_, '_> {
                     let start = r.offset();
                     let parsed = r.next_tlv().and_then(|t| match t {
                         None => Ok(None),
-                        Some(t) => parse_dir_record(&bytes[start..t.value_offset + t.value.len()], start),
+                        Some(t) => {
+                            parse_dir_record(&bytes[start..t.value_offset + t.value.len()], start)
+                        }
                     });
                     match parsed {
                         Ok(Some(a)) => apps.push(a),
@@ -614,7 +656,11 @@ impl Walker<'_, '_> {
 
     /// Locates the PKCS#15 application: EF(DIR) first (by AID on a UICC, by path otherwise),
     /// then the AIDs directly, then the fallback DF.
-    fn find_pkcs15(&mut self, platform: Platform, apps: &[Application]) -> Result<Option<FilePath>, CardError> {
+    fn find_pkcs15(
+        &mut self,
+        platform: Platform,
+        apps: &[Application],
+    ) -> Result<Option<FilePath>, CardError> {
         let mut aids = self.opts.pkcs15_aids.clone();
         if platform == Platform::Wim {
             // A WIM card announces itself by the WIM AID first.
@@ -661,11 +707,17 @@ impl Walker<'_, '_> {
         }))
     }
 
-    fn read_objects(&mut self, base: &FilePath, documents: &mut Vec<CardDocument>) -> Result<(), CardError> {
+    fn read_objects(
+        &mut self,
+        base: &FilePath,
+        documents: &mut Vec<CardDocument>,
+    ) -> Result<(), CardError> {
         let limits = self.opts.limits;
         let odf_path = base.join(&[EF_ODF]);
         self.structural.insert(odf_path.clone());
-        let Some(odf) = self.read_bytes(&odf_path)? else { return Ok(()) };
+        let Some(odf) = self.read_bytes(&odf_path)? else {
+            return Ok(());
+        };
         let entries = match parse_odf(&odf) {
             Ok(e) => e,
             Err(e) => {
@@ -692,7 +744,13 @@ impl Walker<'_, '_> {
         }
         if dodfs.len() > limits.max_dodf_files {
             let count = dodfs.len();
-            self.malformed(err(&odf_path, CardErrorKind::TooManyFiles { count, limit: limits.max_dodf_files }))?;
+            self.malformed(err(
+                &odf_path,
+                CardErrorKind::TooManyFiles {
+                    count,
+                    limit: limits.max_dodf_files,
+                },
+            ))?;
             dodfs.truncate(limits.max_dodf_files);
         }
 
@@ -704,7 +762,9 @@ impl Walker<'_, '_> {
                 continue;
             }
             self.structural.insert(dodf.clone());
-            let Some(bytes) = self.read_bytes(&dodf)? else { continue };
+            let Some(bytes) = self.read_bytes(&dodf)? else {
+                continue;
+            };
             let objs = match parse_dodf(&bytes) {
                 Ok(o) => o,
                 Err(e) => {
@@ -720,15 +780,27 @@ impl Walker<'_, '_> {
             for obj in objs {
                 objects += 1;
                 if objects > limits.max_objects {
-                    self.malformed(err(&dodf, CardErrorKind::TooManyObjects(limits.max_objects)))?;
+                    self.malformed(err(
+                        &dodf,
+                        CardErrorKind::TooManyObjects(limits.max_objects),
+                    ))?;
                     break 'dodfs;
                 }
                 if let DataObjectKind::Oid { oid, value } = obj.kind {
                     match self.opts.roles.lookup(&oid) {
-                        Some(entry) => {
-                            targets.push(Target { role: entry.role, layout: entry.layout, value, dodf: dodf.clone() })
-                        }
-                        None => self.note(Some(&dodf), NoteKind::UnknownOid { oid, label: obj.label }),
+                        Some(entry) => targets.push(Target {
+                            role: entry.role,
+                            layout: entry.layout,
+                            value,
+                            dodf: dodf.clone(),
+                        }),
+                        None => self.note(
+                            Some(&dodf),
+                            NoteKind::UnknownOid {
+                                oid,
+                                label: obj.label,
+                            },
+                        ),
                     }
                 }
             }
@@ -752,8 +824,14 @@ impl Walker<'_, '_> {
                     match self.read_file(&file)? {
                         None => {}
                         Some(Content::Binary(bytes)) => {
-                            let Some((start, slice)) = self.slice(&file, &bytes, p.index, p.length)? else { continue };
-                            self.take_documents(t.role, t.layout, &file, None, slice, start, documents)?;
+                            let Some((start, slice)) =
+                                self.slice(&file, &bytes, p.index, p.length)?
+                            else {
+                                continue;
+                            };
+                            self.take_documents(
+                                t.role, t.layout, &file, None, slice, start, documents,
+                            )?;
                         }
                         Some(Content::Records(recs)) => {
                             for (i, rec) in recs.iter().enumerate() {
@@ -761,15 +839,27 @@ impl Walker<'_, '_> {
                                 if p.index.is_some_and(|want| want as usize != n) {
                                     continue;
                                 }
-                                self.take_documents(t.role, t.layout, &file, Some(n), rec, 0, documents)?;
+                                self.take_documents(
+                                    t.role,
+                                    t.layout,
+                                    &file,
+                                    Some(n),
+                                    rec,
+                                    0,
+                                    documents,
+                                )?;
                             }
                         }
                     }
                 }
                 ObjectValue::Direct { bytes, offset } => {
-                    self.take_documents(t.role, t.layout, &t.dodf, None, &bytes, offset, documents)?;
+                    self.take_documents(
+                        t.role, t.layout, &t.dodf, None, &bytes, offset, documents,
+                    )?;
                 }
-                ObjectValue::Unsupported(tag) => self.note(Some(&t.dodf), NoteKind::UnsupportedValue(tag)),
+                ObjectValue::Unsupported(tag) => {
+                    self.note(Some(&t.dodf), NoteKind::UnsupportedValue(tag))
+                }
             }
         }
         Ok(())
@@ -789,9 +879,15 @@ impl Walker<'_, '_> {
             None => Some(bytes.len()),
         };
         match end {
-            Some(end) if start <= end && end <= bytes.len() => Ok(Some((start, &bytes[start..end]))),
+            Some(end) if start <= end && end <= bytes.len() => {
+                Ok(Some((start, &bytes[start..end])))
+            }
             _ => {
-                let kind = CardErrorKind::SliceOutOfRange { index: index.unwrap_or(0), length, size: bytes.len() };
+                let kind = CardErrorKind::SliceOutOfRange {
+                    index: index.unwrap_or(0),
+                    length,
+                    size: bytes.len(),
+                };
                 self.malformed(err(file, kind))?;
                 Ok(None)
             }
@@ -810,7 +906,10 @@ impl Walker<'_, '_> {
         documents: &mut Vec<CardDocument>,
     ) -> Result<(), CardError> {
         let limits = self.opts.limits;
-        let split_limits = SplitLimits { max_documents: limits.max_documents, max_depth: limits.max_depth };
+        let split_limits = SplitLimits {
+            max_documents: limits.max_documents,
+            max_depth: limits.max_depth,
+        };
         let out = split_documents(bytes, layout, &split_limits);
         let mut index = documents.iter().filter(|d| d.file == *file).count();
         for span in &out.documents {
@@ -861,18 +960,25 @@ impl Walker<'_, '_> {
                 None => FilePath::mf(loc.path),
                 Some(_) if self.ch.class == Class::Gsm => continue,
                 Some(prefix) => {
-                    let aid = apps.iter().find(|a| a.aid.starts_with(prefix)).map_or(prefix, |a| a.aid.as_slice());
+                    let aid = apps
+                        .iter()
+                        .find(|a| a.aid.starts_with(prefix))
+                        .map_or(prefix, |a| a.aid.as_slice());
                     FilePath::in_adf(aid, loc.path)
                 }
             };
-            let Some(bytes) = self.read_bytes(&path)? else { continue };
+            let Some(bytes) = self.read_bytes(&path)? else {
+                continue;
+            };
             let decoded = match loc.format {
                 ImsiFormat::EfImsi => decode_ef_imsi(&bytes),
                 ImsiFormat::ImsiM => decode_imsi_m(&bytes),
             };
             match decoded {
                 Ok(digits) => return Ok((Some(digits), Some(path))),
-                Err(e) if e.kind == ImsiErrorKind::NotProgrammed => self.note(Some(&path), NoteKind::ImsiNotProgrammed),
+                Err(e) if e.kind == ImsiErrorKind::NotProgrammed => {
+                    self.note(Some(&path), NoteKind::ImsiNotProgrammed)
+                }
                 Err(e) => self.malformed(CardError {
                     file: Some(path.clone()),
                     record: None,
@@ -888,15 +994,25 @@ impl Walker<'_, '_> {
 
 /// Reads one EF by path, whatever its structure (records concatenated), for tools that show
 /// a single file. Missing or protected files give `Ok(None)`.
-pub fn read_file(card: &mut dyn CardTransport, class: Class, path: &FilePath, limits: &Limits) -> Result<Option<Vec<u8>>, CardError> {
+pub fn read_file(
+    card: &mut dyn CardTransport,
+    class: Class,
+    path: &FilePath,
+    limits: &Limits,
+) -> Result<Option<Vec<u8>>, CardError> {
     let mut ch = Channel::new(card, class, limits.max_apdus, limits.chunk);
     let info: FileInfo = match ch.select(path).map_err(|k| err(path, k))? {
         Selected::Found { info, .. } => info,
         Selected::Refused(_) => return Ok(None),
     };
-    Ok(match ch.read_ef(&info, limits.max_file_size, limits.max_records).map_err(|k| err(path, k))? {
-        Got::Data(Content::Binary(b)) => Some(b),
-        Got::Data(Content::Records(r)) => Some(r.concat()),
-        Got::Refused(_) => None,
-    })
+    Ok(
+        match ch
+            .read_ef(&info, limits.max_file_size, limits.max_records)
+            .map_err(|k| err(path, k))?
+        {
+            Got::Data(Content::Binary(b)) => Some(b),
+            Got::Data(Content::Records(r)) => Some(r.concat()),
+            Got::Refused(_) => None,
+        },
+    )
 }

@@ -1,7 +1,7 @@
 //! The three provisioning files and the OIDs that announce them in an EF(DODF)
 //! (smartcard.md §1, §2.2).
 //!
-//! The ProvSC OIDs could not be confirmed [U]. The defaults follow the one confirmed
+//! The ProvSC OIDs could not be confirmed \[U\]. The defaults follow the one confirmed
 //! neighbour — OMA DM's smart-card bootstrap object is `2.23.43.7.1` — and number the CP
 //! files `2.23.43.7.1` Bootstrap, `.2` Config1, `.3` Config2. Because the Bootstrap default
 //! is also the DM bootstrap OID, the walker by default keeps only documents whose WBXML
@@ -59,13 +59,19 @@ impl core::str::FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|r| r.name().eq_ignore_ascii_case(s.trim()))
-            .ok_or_else(|| RoleTableError { line: 0, why: "a role is bootstrap, config1 or config2" })
+            .ok_or(RoleTableError {
+                line: 0,
+                why: "a role is bootstrap, config1 or config2",
+            })
     }
 }
 
-/// The default OID for each role [U].
-pub static DEFAULT_ROLE_OIDS: &[(&str, Role)] =
-    &[("2.23.43.7.1", Role::Bootstrap), ("2.23.43.7.2", Role::Config1), ("2.23.43.7.3", Role::Config2)];
+/// The default OID for each role \[U\].
+pub static DEFAULT_ROLE_OIDS: &[(&str, Role)] = &[
+    ("2.23.43.7.1", Role::Bootstrap),
+    ("2.23.43.7.2", Role::Config1),
+    ("2.23.43.7.3", Role::Config2),
+];
 
 /// One row of the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,7 +122,9 @@ impl RoleTable {
 
     /// A table with no entries.
     pub fn empty() -> RoleTable {
-        RoleTable { entries: Vec::new() }
+        RoleTable {
+            entries: Vec::new(),
+        }
     }
 
     /// Maps `oid` to `role`, replacing an existing entry for that OID.
@@ -142,7 +150,11 @@ impl RoleTable {
 
     /// The layout configured for `role` (the first entry's).
     pub fn layout_for(&self, role: Role) -> Layout {
-        self.entries.iter().find(|e| e.role == role).map(|e| e.layout).unwrap_or_default()
+        self.entries
+            .iter()
+            .find(|e| e.role == role)
+            .map(|e| e.layout)
+            .unwrap_or_default()
     }
 
     /// All entries.
@@ -160,7 +172,11 @@ impl RoleTable {
             let mut words = line.split_whitespace();
             let Some(oid) = words.next() else { continue };
             let oid: Oid = oid.parse().map_err(|_| err("not an OID"))?;
-            let role: Role = words.next().ok_or(err("missing role"))?.parse().map_err(|e: RoleTableError| err(e.why))?;
+            let role: Role = words
+                .next()
+                .ok_or(err("missing role"))?
+                .parse()
+                .map_err(|e: RoleTableError| err(e.why))?;
             let layout = match words.next() {
                 None | Some("concatenated") => Layout::Concatenated,
                 Some("length-prefixed") => Layout::LengthPrefixed,
@@ -186,20 +202,39 @@ mod tests {
         assert_eq!(t.lookup(&boot).unwrap().role, Role::Bootstrap);
         assert_eq!(t.oid_for(Role::Config2).unwrap().to_string(), "2.23.43.7.3");
         t.clear_role(Role::Config2);
-        t.set("1.3.6.1.4.1.99999.1".parse().unwrap(), Role::Config2, Layout::LengthPrefixed);
-        assert_eq!(t.oid_for(Role::Config2).unwrap().to_string(), "1.3.6.1.4.1.99999.1");
+        t.set(
+            "1.3.6.1.4.1.99999.1".parse().unwrap(),
+            Role::Config2,
+            Layout::LengthPrefixed,
+        );
+        assert_eq!(
+            t.oid_for(Role::Config2).unwrap().to_string(),
+            "1.3.6.1.4.1.99999.1"
+        );
         assert_eq!(t.layout_for(Role::Config2), Layout::LengthPrefixed);
         assert_eq!(t.entries().len(), 3);
     }
 
     #[test]
     fn parses_text() {
-        let t = RoleTable::parse("# ours\n2.23.43.7.1 bootstrap\n\n2.23.43.7.9 config2 length-prefixed # x\n").unwrap();
+        let t = RoleTable::parse(
+            "# ours\n2.23.43.7.1 bootstrap\n\n2.23.43.7.9 config2 length-prefixed # x\n",
+        )
+        .unwrap();
         assert_eq!(t.entries().len(), 2);
         assert_eq!(t.layout_for(Role::Config2), Layout::LengthPrefixed);
         assert_eq!(RoleTable::parse("2 bootstrap").unwrap_err().line, 1);
-        assert_eq!(RoleTable::parse("\nx bootstrap").unwrap_err(), RoleTableError { line: 2, why: "not an OID" });
-        assert_eq!(RoleTable::parse("1.2.3 boot").unwrap_err().why, "a role is bootstrap, config1 or config2");
+        assert_eq!(
+            RoleTable::parse("\nx bootstrap").unwrap_err(),
+            RoleTableError {
+                line: 2,
+                why: "not an OID"
+            }
+        );
+        assert_eq!(
+            RoleTable::parse("1.2.3 boot").unwrap_err().why,
+            "a role is bootstrap, config1 or config2"
+        );
         assert_eq!(RoleTable::parse("1.2.3 config1 zip").unwrap_err().line, 1);
     }
 }

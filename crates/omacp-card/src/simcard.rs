@@ -60,7 +60,13 @@ impl SimulatedCard {
     pub fn new(image: &CardImage) -> Result<SimulatedCard, ImageError> {
         image.check()?;
         let mut card = SimulatedCard {
-            nodes: vec![Node { fid: MF, parent: None, children: Vec::new(), aid: None, ef: None }],
+            nodes: vec![Node {
+                fid: MF,
+                parent: None,
+                children: Vec::new(),
+                aid: None,
+                ef: None,
+            }],
             apps: Vec::new(),
             classes: image.classes(),
             atr: image.atr.clone(),
@@ -88,7 +94,10 @@ impl SimulatedCard {
                 parent: Some(parent),
                 children: Vec::new(),
                 aid: None,
-                ef: Some(Ef { structure: f.structure.clone(), protected: f.protected }),
+                ef: Some(Ef {
+                    structure: f.structure.clone(),
+                    protected: f.protected,
+                }),
             });
             card.nodes[parent].children.push(idx);
         }
@@ -102,7 +111,13 @@ impl SimulatedCard {
                 Some(c) => c,
                 None => {
                     let idx = self.nodes.len();
-                    self.nodes.push(Node { fid, parent: Some(cur), children: Vec::new(), aid: None, ef: None });
+                    self.nodes.push(Node {
+                        fid,
+                        parent: Some(cur),
+                        children: Vec::new(),
+                        aid: None,
+                        ef: None,
+                    });
                     self.nodes[cur].children.push(idx);
                     idx
                 }
@@ -112,7 +127,11 @@ impl SimulatedCard {
     }
 
     fn child(&self, of: usize, fid: u16) -> Option<usize> {
-        self.nodes[of].children.iter().copied().find(|&c| self.nodes[c].fid == fid)
+        self.nodes[of]
+            .children
+            .iter()
+            .copied()
+            .find(|&c| self.nodes[c].fid == fid)
     }
 
     /// Answer to reset.
@@ -154,7 +173,9 @@ impl SimulatedCard {
         };
         let class = match Class::from_cla(cmd.cla) {
             Some(c) if self.accepts(c) => c,
-            _ if cmd.cla & 0x03 != 0 && cmd.cla & 0xF0 == 0 => return Response::status(StatusWord::LogicalChannelNotSupported),
+            _ if cmd.cla & 0x03 != 0 && cmd.cla & 0xF0 == 0 => {
+                return Response::status(StatusWord::LogicalChannelNotSupported);
+            }
             _ => return Response::status(StatusWord::ClaNotSupported),
         };
         if cmd.ins != ins::GET_RESPONSE {
@@ -170,7 +191,10 @@ impl SimulatedCard {
     }
 
     fn accepts(&self, c: Class) -> bool {
-        matches!((self.classes, c), (Classes::Both, _) | (Classes::Gsm, Class::Gsm) | (Classes::Uicc, Class::Uicc))
+        matches!(
+            (self.classes, c),
+            (Classes::Both, _) | (Classes::Gsm, Class::Gsm) | (Classes::Uicc, Class::Uicc)
+        )
     }
 
     fn fault(class: Class, f: Fault) -> Response {
@@ -212,7 +236,8 @@ impl SimulatedCard {
         if self.nodes[parent].fid == fid {
             return Some(parent);
         }
-        self.child(parent, fid).filter(|&s| self.nodes[s].ef.is_none())
+        self.child(parent, fid)
+            .filter(|&s| self.nodes[s].ef.is_none())
     }
 
     fn by_path(&self, start: usize, fids: &[u16], from_mf: bool) -> Option<usize> {
@@ -221,14 +246,22 @@ impl SimulatedCard {
             if self.nodes[cur].ef.is_some() {
                 return None;
             }
-            cur = if i == 0 && from_mf && fid == 0x7FFF { self.current_adf? } else { self.child(cur, fid)? };
+            cur = if i == 0 && from_mf && fid == 0x7FFF {
+                self.current_adf?
+            } else {
+                self.child(cur, fid)?
+            };
         }
         Some(cur)
     }
 
     fn info(&self, n: usize) -> FileInfo {
         let node = &self.nodes[n];
-        let mut info = FileInfo { fid: Some(node.fid), aid: node.aid.clone(), ..FileInfo::default() };
+        let mut info = FileInfo {
+            fid: Some(node.fid),
+            aid: node.aid.clone(),
+            ..FileInfo::default()
+        };
         match &node.ef {
             None => info.kind = Some(if n == 0 { FileKind::Mf } else { FileKind::Df }),
             Some(ef) => match &ef.structure {
@@ -236,7 +269,14 @@ impl SimulatedCard {
                     info.kind = Some(FileKind::Transparent);
                     info.size = Some(d.len());
                 }
-                Structure::Linear { record_len, records } | Structure::Cyclic { record_len, records } => {
+                Structure::Linear {
+                    record_len,
+                    records,
+                }
+                | Structure::Cyclic {
+                    record_len,
+                    records,
+                } => {
                     info.kind = Some(if matches!(ef.structure, Structure::Cyclic { .. }) {
                         FileKind::Cyclic
                     } else {
@@ -257,7 +297,11 @@ impl SimulatedCard {
             _ => None,
         };
         let path = |d: &[u8]| -> Option<Vec<u16>> {
-            (!d.is_empty() && d.len() % 2 == 0).then(|| d.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect())
+            (!d.is_empty() && d.len().is_multiple_of(2)).then(|| {
+                d.chunks_exact(2)
+                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                    .collect()
+            })
         };
         let target = match (class, cmd.p1) {
             (_, select::BY_FID) => match fid(&cmd.data) {
@@ -265,9 +309,11 @@ impl SimulatedCard {
                 None => return Self::fault(class, Fault::WrongParams),
             },
             (Class::Uicc, select::PARENT) => self.nodes[self.current_df].parent,
-            (Class::Uicc, select::BY_AID) if !cmd.data.is_empty() => {
-                self.apps.iter().find(|(aid, _)| aid.starts_with(&cmd.data)).map(|(_, n)| *n)
-            }
+            (Class::Uicc, select::BY_AID) if !cmd.data.is_empty() => self
+                .apps
+                .iter()
+                .find(|(aid, _)| aid.starts_with(&cmd.data))
+                .map(|(_, n)| *n),
             (Class::Uicc, select::PATH_FROM_MF) => match path(&cmd.data) {
                 Some(p) => self.by_path(0, &p, true),
                 None => return Self::fault(class, Fault::WrongParams),
@@ -278,7 +324,9 @@ impl SimulatedCard {
             },
             _ => return Self::fault(class, Fault::WrongParams),
         };
-        let Some(n) = target else { return Self::fault(class, Fault::NotFound) };
+        let Some(n) = target else {
+            return Self::fault(class, Fault::NotFound);
+        };
         if self.nodes[n].ef.is_some() {
             self.current_ef = Some(n);
             self.current_df = self.nodes[n].parent.unwrap_or(0);
@@ -300,7 +348,10 @@ impl SimulatedCard {
     /// Data for GET RESPONSE (`61xx`/`9Fxx`), or directly with `9000` in T=1 style.
     fn announce(&mut self, class: Class, data: Vec<u8>) -> Response {
         if self.data_with_status {
-            return Response { data, sw: StatusWord::Ok };
+            return Response {
+                data,
+                sw: StatusWord::Ok,
+            };
         }
         let n = data.len().min(255) as u8;
         self.pending = data;
@@ -339,8 +390,13 @@ impl SimulatedCard {
     }
 
     fn current_ef(&self, class: Class) -> Result<&Ef, Response> {
-        let n = self.current_ef.ok_or_else(|| Self::fault(class, Fault::NoEf))?;
-        let ef = self.nodes[n].ef.as_ref().ok_or_else(|| Self::fault(class, Fault::NoEf))?;
+        let n = self
+            .current_ef
+            .ok_or_else(|| Self::fault(class, Fault::NoEf))?;
+        let ef = self.nodes[n]
+            .ef
+            .as_ref()
+            .ok_or_else(|| Self::fault(class, Fault::NoEf))?;
         if ef.protected {
             return Err(Self::fault(class, Fault::Protected));
         }
@@ -355,7 +411,9 @@ impl SimulatedCard {
             Ok(ef) => ef,
             Err(r) => return r,
         };
-        let Structure::Transparent(data) = &ef.structure else { return Self::fault(class, Fault::Structure) };
+        let Structure::Transparent(data) = &ef.structure else {
+            return Self::fault(class, Fault::Structure);
+        };
         let offset = usize::from(u16::from_be_bytes([cmd.p1, cmd.p2]));
         let le = usize::from(cmd.le.unwrap_or(256));
         if offset >= data.len() {
@@ -364,7 +422,10 @@ impl SimulatedCard {
         if offset + le > data.len() {
             return Self::wrong_length(class, data.len() - offset);
         }
-        Response { data: data[offset..offset + le].to_vec(), sw: StatusWord::Ok }
+        Response {
+            data: data[offset..offset + le].to_vec(),
+            sw: StatusWord::Ok,
+        }
     }
 
     fn read_record(&mut self, class: Class, cmd: &Command) -> Response {
@@ -372,7 +433,15 @@ impl SimulatedCard {
             Ok(ef) => ef,
             Err(r) => return r,
         };
-        let (Structure::Linear { record_len, records } | Structure::Cyclic { record_len, records }) = &ef.structure else {
+        let (Structure::Linear {
+            record_len,
+            records,
+        }
+        | Structure::Cyclic {
+            record_len,
+            records,
+        }) = &ef.structure
+        else {
             return Self::fault(class, Fault::Structure);
         };
         if cmd.p2 != 0x04 {
@@ -389,7 +458,10 @@ impl SimulatedCard {
         if le != *record_len {
             return Self::wrong_length(class, *record_len);
         }
-        Response { data: records[n - 1].clone(), sw: StatusWord::Ok }
+        Response {
+            data: records[n - 1].clone(),
+            sw: StatusWord::Ok,
+        }
     }
 }
 
@@ -429,7 +501,10 @@ mod tests {
         assert_eq!(r[0], 0x61);
         let fcp = c.respond(&hex(&format!("00C00000{:02X}", r[1])));
         assert_eq!(fcp[..1], [0x62]);
-        assert_eq!(c.respond(&hex("00B0000009")), hex("080910101032547698 9000"));
+        assert_eq!(
+            c.respond(&hex("00B0000009")),
+            hex("080910101032547698 9000")
+        );
         assert_eq!(c.respond(&hex("00B000000A")), hex("6C09"));
         assert_eq!(c.respond(&hex("00B0000901")), hex("6B00"));
         assert_eq!(c.respond(&hex("00B2010404")), hex("6981"));

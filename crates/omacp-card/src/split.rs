@@ -8,7 +8,7 @@
 //!
 //! [`Layout::Concatenated`] (the default) reads documents back to back and stops at the first
 //! `00`/`FF` filler byte of a partly used EF. Whether ProvSC puts a per-document length in
-//! front, notably in Config2, is unconfirmed [U]; [`Layout::LengthPrefixed`] reads that
+//! front, notably in Config2, is unconfirmed \[U\]; [`Layout::LengthPrefixed`] reads that
 //! variant (a two-byte big-endian length before each document, `0000`/`FFFF` ends the list).
 
 use omacp_wire::{Reader, WireError, WireErrorKind};
@@ -27,7 +27,7 @@ pub enum Layout {
     #[default]
     Concatenated,
     /// Each document preceded by its length (two bytes, big-endian); a length of
-    /// `0000` or `FFFF` ends the list [U].
+    /// `0000` or `FFFF` ends the list \[U\].
     LengthPrefixed,
 }
 
@@ -42,7 +42,10 @@ pub struct SplitLimits {
 
 impl Default for SplitLimits {
     fn default() -> Self {
-        SplitLimits { max_documents: 32, max_depth: 32 }
+        SplitLimits {
+            max_documents: 32,
+            max_depth: 32,
+        }
     }
 }
 
@@ -80,7 +83,8 @@ impl DocSpan {
 
     /// True when the public id says `wap-provisioningdoc` (numeric or text form).
     pub fn is_provisioning(&self) -> bool {
-        self.public_id == PublicId::Known(PROV_PUBLIC_ID) || self.public_id_text.as_deref() == Some(PROV_PUBLIC_ID_TEXT)
+        self.public_id == PublicId::Known(PROV_PUBLIC_ID)
+            || self.public_id_text.as_deref() == Some(PROV_PUBLIC_ID_TEXT)
     }
 }
 
@@ -147,7 +151,10 @@ impl From<WireError> for SplitError {
             WireErrorKind::UintvarOverflow => SplitErrorKind::IntegerOverflow,
             _ => SplitErrorKind::Unterminated,
         };
-        SplitError { offset: e.offset, kind }
+        SplitError {
+            offset: e.offset,
+            kind,
+        }
     }
 }
 
@@ -196,7 +203,10 @@ pub fn split_documents(file: &[u8], layout: Layout, limits: &SplitLimits) -> Spl
 
 fn check_count(out: &SplitOutcome, pos: usize, limits: &SplitLimits) -> Result<(), SplitError> {
     if out.documents.len() >= limits.max_documents {
-        return Err(SplitError { offset: pos, kind: SplitErrorKind::TooManyDocuments(limits.max_documents) });
+        return Err(SplitError {
+            offset: pos,
+            kind: SplitErrorKind::TooManyDocuments(limits.max_documents),
+        });
     }
     Ok(())
 }
@@ -207,9 +217,14 @@ fn next_concatenated(
     limits: &SplitLimits,
     out: &mut SplitOutcome,
 ) -> Result<Option<usize>, SplitError> {
-    let Some(&b) = file.get(pos) else { return Ok(None) };
+    let Some(&b) = file.get(pos) else {
+        return Ok(None);
+    };
     if is_filler(b) {
-        out.data_after_filler = file[pos..].iter().position(|&b| !is_filler(b)).map(|i| pos + i);
+        out.data_after_filler = file[pos..]
+            .iter()
+            .position(|&b| !is_filler(b))
+            .map(|i| pos + i);
         return Ok(None);
     }
     check_count(out, pos, limits)?;
@@ -231,14 +246,23 @@ fn next_prefixed(
     let mut r = Reader::at(&file[pos..], pos);
     let declared = usize::from(r.u16_be()?);
     if declared == 0 || declared == 0xFFFF {
-        out.data_after_filler = file[pos + 2..].iter().position(|&b| !is_filler(b)).map(|i| pos + 2 + i);
+        out.data_after_filler = file[pos + 2..]
+            .iter()
+            .position(|&b| !is_filler(b))
+            .map(|i| pos + 2 + i);
         return Ok(None);
     }
     check_count(out, pos, limits)?;
     let body = r.take(declared)?;
     let span = walk_document(body, pos + 2, limits.max_depth)?;
     if span.len != declared {
-        return Err(SplitError { offset: pos, kind: SplitErrorKind::LengthMismatch { declared, walked: span.len } });
+        return Err(SplitError {
+            offset: pos,
+            kind: SplitErrorKind::LengthMismatch {
+                declared,
+                walked: span.len,
+            },
+        });
     }
     out.documents.push(span);
     Ok(Some(pos + 2 + declared))
@@ -254,7 +278,11 @@ pub fn walk_document(bytes: &[u8], base: usize, max_depth: usize) -> Result<DocS
         return Err(err(base, SplitErrorKind::NotWbxml(version)));
     }
     let pid = r.uintvar()?;
-    let public_id = if pid == 0 { PublicId::StringTable(r.uintvar()?) } else { PublicId::Known(pid) };
+    let public_id = if pid == 0 {
+        PublicId::StringTable(r.uintvar()?)
+    } else {
+        PublicId::Known(pid)
+    };
     let charset = r.uintvar()?;
     let table_len = r.uintvar()? as usize;
     let table_at = r.offset();
@@ -263,7 +291,9 @@ pub fn walk_document(bytes: &[u8], base: usize, max_depth: usize) -> Result<DocS
     let wide = matches!(charset, 1013..=1015);
     let public_id_text = match public_id {
         PublicId::StringTable(i) if !wide => {
-            let s = table.get(i as usize..).ok_or(err(table_at, SplitErrorKind::BadPublicIdRef(i)))?;
+            let s = table
+                .get(i as usize..)
+                .ok_or(err(table_at, SplitErrorKind::BadPublicIdRef(i)))?;
             let end = s.iter().position(|&b| b == 0).unwrap_or(s.len());
             Some(String::from_utf8_lossy(&s[..end]).into_owned())
         }
@@ -290,7 +320,9 @@ pub fn walk_document(bytes: &[u8], base: usize, max_depth: usize) -> Result<DocS
                 }
             }
             PI => skip_attributes(&mut r, wide)?,
-            ENTITY | STR_I | EXT_I_0..=EXT_I_2 | EXT_T_0..=STR_T | EXT_0..=EXT_2 | OPAQUE if depth == 0 => {
+            ENTITY | STR_I | EXT_I_0..=EXT_I_2 | EXT_T_0..=STR_T | EXT_0..=EXT_2 | OPAQUE
+                if depth == 0 =>
+            {
                 return Err(outside());
             }
             ENTITY | EXT_T_0..=STR_T => {
@@ -325,7 +357,14 @@ pub fn walk_document(bytes: &[u8], base: usize, max_depth: usize) -> Result<DocS
         r.u8()?;
         skip_attributes(&mut r, wide)?;
     }
-    Ok(DocSpan { offset: base, len: r.offset() - base, version, public_id, public_id_text, charset })
+    Ok(DocSpan {
+        offset: base,
+        len: r.offset() - base,
+        version,
+        public_id,
+        public_id_text,
+        charset,
+    })
 }
 
 const SWITCH_PAGE: u8 = 0x00;
@@ -351,7 +390,12 @@ fn skip_attributes(r: &mut Reader<'_>, wide: bool) -> Result<(), SplitError> {
             SWITCH_PAGE => {
                 r.u8()?;
             }
-            PI => return Err(SplitError { offset: at, kind: SplitErrorKind::PiInAttributes }),
+            PI => {
+                return Err(SplitError {
+                    offset: at,
+                    kind: SplitErrorKind::PiInAttributes,
+                });
+            }
             STR_I | EXT_I_0..=EXT_I_2 => skip_termstr(r, wide)?,
             ENTITY | EXT_T_0..=STR_T => {
                 r.uintvar()?;
@@ -378,7 +422,12 @@ fn skip_termstr(r: &mut Reader<'_>, wide: bool) -> Result<(), SplitError> {
         match r.take(2) {
             Ok([0, 0]) => return Ok(()),
             Ok(_) => {}
-            Err(_) => return Err(SplitError { offset: start, kind: SplitErrorKind::Unterminated }),
+            Err(_) => {
+                return Err(SplitError {
+                    offset: start,
+                    kind: SplitErrorKind::Unterminated,
+                });
+            }
         }
     }
 }
@@ -390,7 +439,8 @@ mod tests {
     /// `<wap-provisioningdoc><characteristic type="BOOTSTRAP"><parm name="NAME"
     /// value="x"/></characteristic></wap-provisioningdoc>` in the shape libwbxml writes.
     const DOC: &[u8] = &[
-        0x03, 0x0B, 0x6A, 0x00, 0x45, 0xC6, 0x53, 0x01, 0x87, 0x07, 0x06, 0x03, b'x', 0x00, 0x01, 0x01, 0x01,
+        0x03, 0x0B, 0x6A, 0x00, 0x45, 0xC6, 0x53, 0x01, 0x87, 0x07, 0x06, 0x03, b'x', 0x00, 0x01,
+        0x01, 0x01,
     ];
 
     #[test]
@@ -400,7 +450,15 @@ mod tests {
         let out = split_documents(&file, Layout::Concatenated, &SplitLimits::default());
         let docs = out.clone().into_result().unwrap();
         assert_eq!(docs.len(), 1);
-        assert_eq!((docs[0].offset, docs[0].len, docs[0].version, docs[0].charset), (0, DOC.len(), 3, 0x6A));
+        assert_eq!(
+            (
+                docs[0].offset,
+                docs[0].len,
+                docs[0].version,
+                docs[0].charset
+            ),
+            (0, DOC.len(), 3, 0x6A)
+        );
         assert!(docs[0].is_provisioning());
         assert_eq!(docs[0].bytes(&file), DOC);
         assert_eq!(out.data_after_filler, None);
@@ -412,7 +470,10 @@ mod tests {
         file.extend(DOC);
         file.extend([0x00, 0x00, 0x03]);
         let out = split_documents(&file, Layout::Concatenated, &SplitLimits::default());
-        assert_eq!(out.documents.iter().map(|d| d.offset).collect::<Vec<_>>(), [0, DOC.len()]);
+        assert_eq!(
+            out.documents.iter().map(|d| d.offset).collect::<Vec<_>>(),
+            [0, DOC.len()]
+        );
         assert_eq!(out.error, None);
         assert_eq!(out.data_after_filler, Some(2 * DOC.len() + 2));
     }
@@ -420,7 +481,10 @@ mod tests {
     #[test]
     fn empty_and_filler_only_files_hold_nothing() {
         for f in [&[][..], &[0xFF; 8][..], &[0x00][..]] {
-            assert_eq!(split_documents(f, Layout::Concatenated, &SplitLimits::default()).into_result(), Ok(vec![]));
+            assert_eq!(
+                split_documents(f, Layout::Concatenated, &SplitLimits::default()).into_result(),
+                Ok(vec![])
+            );
         }
     }
 
@@ -431,11 +495,19 @@ mod tests {
         d.push(0);
         // root with attrs+content: LITERAL_AC (name at 0), attribute list using STR_T,
         // ENTITY, EXT_I_0, EXT_T_1, EXT_2, OPAQUE, LITERAL; then content tokens.
-        d.extend([0xC4, 0x00, 0x05, 0x83, 0x00, 0x02, 0x20, 0x40, b'a', 0x00, 0x81, 0x01, 0xC2]);
+        d.extend([
+            0xC4, 0x00, 0x05, 0x83, 0x00, 0x02, 0x20, 0x40, b'a', 0x00, 0x81, 0x01, 0xC2,
+        ]);
         d.extend([0xC3, 0x02, 0xAB, 0xCD, 0x04, 0x00, 0x00, 0x01, 0x87, 0x01]);
-        d.extend([0x02, 0x41, 0x03, b't', 0x00, 0x41, b'e', 0x00, 0x80, 0x05, 0xC0, 0xC3, 0x01, 0xEE]);
-        d.extend([0x43, 0x05, 0x03, b'p', 0x00, 0x01, 0x44, 0x00, 0x05, 0x01, 0x01]);
-        let docs = split_documents(&d, Layout::Concatenated, &SplitLimits::default()).into_result().unwrap();
+        d.extend([
+            0x02, 0x41, 0x03, b't', 0x00, 0x41, b'e', 0x00, 0x80, 0x05, 0xC0, 0xC3, 0x01, 0xEE,
+        ]);
+        d.extend([
+            0x43, 0x05, 0x03, b'p', 0x00, 0x01, 0x44, 0x00, 0x05, 0x01, 0x01,
+        ]);
+        let docs = split_documents(&d, Layout::Concatenated, &SplitLimits::default())
+            .into_result()
+            .unwrap();
         assert_eq!(docs.len(), 1, "{docs:?}");
         assert_eq!(docs[0].len, d.len());
         assert_eq!(docs[0].public_id, PublicId::StringTable(0));
@@ -447,50 +519,114 @@ mod tests {
         let mut file = (DOC.len() as u16).to_be_bytes().to_vec();
         file.extend(DOC);
         file.extend([0xFF, 0xFF, 0xFF]);
-        let docs = split_documents(&file, Layout::LengthPrefixed, &SplitLimits::default()).into_result().unwrap();
+        let docs = split_documents(&file, Layout::LengthPrefixed, &SplitLimits::default())
+            .into_result()
+            .unwrap();
         assert_eq!((docs[0].offset, docs[0].len), (2, DOC.len()));
         let mut bad = ((DOC.len() + 1) as u16).to_be_bytes().to_vec();
         bad.extend(DOC);
         bad.push(0xFF);
-        let e = split_documents(&bad, Layout::LengthPrefixed, &SplitLimits::default()).into_result().unwrap_err();
-        assert_eq!(e, SplitError { offset: 0, kind: SplitErrorKind::LengthMismatch { declared: 18, walked: 17 } });
+        let e = split_documents(&bad, Layout::LengthPrefixed, &SplitLimits::default())
+            .into_result()
+            .unwrap_err();
+        assert_eq!(
+            e,
+            SplitError {
+                offset: 0,
+                kind: SplitErrorKind::LengthMismatch {
+                    declared: 18,
+                    walked: 17
+                }
+            }
+        );
     }
 
     #[test]
     fn hostile_documents_are_typed_errors() {
         let lim = SplitLimits::default();
-        let split = |f: &[u8]| split_documents(f, Layout::Concatenated, &lim).into_result().unwrap_err();
+        let split = |f: &[u8]| {
+            split_documents(f, Layout::Concatenated, &lim)
+                .into_result()
+                .unwrap_err()
+        };
         // Truncated before the root closes.
         let e = split(&DOC[..DOC.len() - 1]);
-        assert_eq!(e, SplitError { offset: 16, kind: SplitErrorKind::Truncated { wanted: 1, left: 0 } });
+        assert_eq!(
+            e,
+            SplitError {
+                offset: 16,
+                kind: SplitErrorKind::Truncated { wanted: 1, left: 0 }
+            }
+        );
         // Junk where a document should start.
         assert_eq!(split(b"<x/>").kind, SplitErrorKind::NotWbxml(b'<'));
         // String table longer than the file.
-        assert_eq!(split(&[0x03, 0x0B, 0x6A, 0x7F, 0x00]).kind, SplitErrorKind::Truncated { wanted: 127, left: 1 });
+        assert_eq!(
+            split(&[0x03, 0x0B, 0x6A, 0x7F, 0x00]).kind,
+            SplitErrorKind::Truncated {
+                wanted: 127,
+                left: 1
+            }
+        );
         // Unterminated inline string.
-        assert_eq!(split(&[0x03, 0x0B, 0x6A, 0x00, 0x45, 0x03, b'a']).kind, SplitErrorKind::Unterminated);
+        assert_eq!(
+            split(&[0x03, 0x0B, 0x6A, 0x00, 0x45, 0x03, b'a']).kind,
+            SplitErrorKind::Unterminated
+        );
         // END before any element.
-        assert_eq!(split(&[0x03, 0x0B, 0x6A, 0x00, 0x01]), SplitError { offset: 4, kind: SplitErrorKind::OutsideRoot(1) });
+        assert_eq!(
+            split(&[0x03, 0x0B, 0x6A, 0x00, 0x01]),
+            SplitError {
+                offset: 4,
+                kind: SplitErrorKind::OutsideRoot(1)
+            }
+        );
         // Text before the root.
-        assert_eq!(split(&[0x03, 0x0B, 0x6A, 0x00, 0x03, 0x00]).kind, SplitErrorKind::OutsideRoot(3));
+        assert_eq!(
+            split(&[0x03, 0x0B, 0x6A, 0x00, 0x03, 0x00]).kind,
+            SplitErrorKind::OutsideRoot(3)
+        );
         // Overlong mb_u_int32.
-        assert_eq!(split(&[0x03, 0x8F, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]).kind, SplitErrorKind::IntegerOverflow);
+        assert_eq!(
+            split(&[0x03, 0x8F, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]).kind,
+            SplitErrorKind::IntegerOverflow
+        );
         // OPAQUE longer than the file.
-        assert!(matches!(split(&[0x03, 0x0B, 0x6A, 0x00, 0x45, 0xC3, 0x81, 0x00]).kind, SplitErrorKind::Truncated { .. }));
+        assert!(matches!(
+            split(&[0x03, 0x0B, 0x6A, 0x00, 0x45, 0xC3, 0x81, 0x00]).kind,
+            SplitErrorKind::Truncated { .. }
+        ));
         // Public id text offset outside the table.
-        assert_eq!(split(&[0x03, 0x00, 0x05, 0x6A, 0x00, 0x05]).kind, SplitErrorKind::BadPublicIdRef(5));
+        assert_eq!(
+            split(&[0x03, 0x00, 0x05, 0x6A, 0x00, 0x05]).kind,
+            SplitErrorKind::BadPublicIdRef(5)
+        );
         // PI inside attributes.
-        assert_eq!(split(&[0x03, 0x0B, 0x6A, 0x00, 0x85, 0x43]).kind, SplitErrorKind::PiInAttributes);
+        assert_eq!(
+            split(&[0x03, 0x0B, 0x6A, 0x00, 0x85, 0x43]).kind,
+            SplitErrorKind::PiInAttributes
+        );
     }
 
     #[test]
     fn depth_and_count_are_bounded() {
-        let lim = SplitLimits { max_documents: 2, max_depth: 4 };
+        let lim = SplitLimits {
+            max_documents: 2,
+            max_depth: 4,
+        };
         let mut deep = vec![0x03, 0x0B, 0x6A, 0x00];
         deep.extend([0x45; 5]);
         deep.extend([0x01; 5]);
-        let e = split_documents(&deep, Layout::Concatenated, &lim).into_result().unwrap_err();
-        assert_eq!(e, SplitError { offset: 8, kind: SplitErrorKind::TooDeep(4) });
+        let e = split_documents(&deep, Layout::Concatenated, &lim)
+            .into_result()
+            .unwrap_err();
+        assert_eq!(
+            e,
+            SplitError {
+                offset: 8,
+                kind: SplitErrorKind::TooDeep(4)
+            }
+        );
         let three: Vec<u8> = DOC.iter().chain(DOC).chain(DOC).copied().collect();
         let out = split_documents(&three, Layout::Concatenated, &lim);
         assert_eq!(out.documents.len(), 2);
@@ -499,8 +635,12 @@ mod tests {
 
     #[test]
     fn utf16_strings_end_with_two_zero_bytes() {
-        let d = [0x03, 0x0B, 0x87, 0x76, 0x00, 0x45, 0x03, b'a', 0x00, 0x00, 0x00, 0x01];
-        let docs = split_documents(&d, Layout::Concatenated, &SplitLimits::default()).into_result().unwrap();
+        let d = [
+            0x03, 0x0B, 0x87, 0x76, 0x00, 0x45, 0x03, b'a', 0x00, 0x00, 0x00, 0x01,
+        ];
+        let docs = split_documents(&d, Layout::Concatenated, &SplitLimits::default())
+            .into_result()
+            .unwrap();
         assert_eq!(docs[0].len, d.len());
         assert_eq!(docs[0].charset, 1014);
     }

@@ -113,7 +113,10 @@ impl From<WireError> for TlvError {
             // The TLV reader uses only fixed-size reads; anything else is a truncation too.
             _ => TlvErrorKind::Truncated { wanted: 1, left: 0 },
         };
-        TlvError { offset: e.offset, kind }
+        TlvError {
+            offset: e.offset,
+            kind,
+        }
     }
 }
 
@@ -141,7 +144,13 @@ impl<'a> Tlv<'a> {
         if self.tag.0 == expected {
             Ok(())
         } else {
-            Err(TlvError::at(self.offset, TlvErrorKind::UnexpectedTag { expected, found: self.tag.0 }))
+            Err(TlvError::at(
+                self.offset,
+                TlvErrorKind::UnexpectedTag {
+                    expected,
+                    found: self.tag.0,
+                },
+            ))
         }
     }
 
@@ -159,12 +168,15 @@ impl<'a> Tlv<'a> {
         if digits.len() > 4 {
             return Err(bad);
         }
-        Ok(digits.iter().fold(0u32, |acc, &b| (acc << 8) | u32::from(b)))
+        Ok(digits
+            .iter()
+            .fold(0u32, |acc, &b| (acc << 8) | u32::from(b)))
     }
 
     /// The value as UTF-8 text.
     pub fn as_text(&self) -> Result<&'a str, TlvError> {
-        core::str::from_utf8(self.value).map_err(|_| TlvError::at(self.value_offset, TlvErrorKind::BadText))
+        core::str::from_utf8(self.value)
+            .map_err(|_| TlvError::at(self.value_offset, TlvErrorKind::BadText))
     }
 }
 
@@ -187,7 +199,9 @@ impl<'a> TlvReader<'a> {
 
     /// A reader over `buf`, whose first byte is at absolute offset `base`.
     pub fn at(buf: &'a [u8], base: usize) -> Self {
-        TlvReader { r: Reader::at(buf, base) }
+        TlvReader {
+            r: Reader::at(buf, base),
+        }
     }
 
     /// Absolute offset of the next byte.
@@ -219,13 +233,20 @@ impl<'a> TlvReader<'a> {
         let len = self.length(len_offset)?;
         let value_offset = self.r.offset();
         let value = self.r.take(len)?;
-        Ok(Some(Tlv { tag, value, offset, value_offset }))
+        Ok(Some(Tlv {
+            tag,
+            value,
+            offset,
+            value_offset,
+        }))
     }
 
     /// The next object, which must exist and carry `tag`.
     pub fn expect(&mut self, tag: u32) -> Result<Tlv<'a>, TlvError> {
         let at = self.offset();
-        let t = self.next_tlv()?.ok_or(TlvError::at(at, TlvErrorKind::Missing(tag)))?;
+        let t = self
+            .next_tlv()?
+            .ok_or(TlvError::at(at, TlvErrorKind::Missing(tag)))?;
         t.expect(tag)?;
         Ok(t)
     }
@@ -258,7 +279,9 @@ impl<'a> TlvReader<'a> {
             0x81..=0x83 => {
                 let n = usize::from(first & 0x7F);
                 let bytes = self.r.take(n)?;
-                Ok(bytes.iter().fold(0usize, |acc, &b| (acc << 8) | usize::from(b)))
+                Ok(bytes
+                    .iter()
+                    .fold(0usize, |acc, &b| (acc << 8) | usize::from(b)))
             }
             _ => Err(TlvError::at(at, TlvErrorKind::LengthTooLong(first & 0x7F))),
         }
@@ -329,10 +352,15 @@ mod tests {
     #[test]
     fn reads_nested_objects_with_absolute_offsets() {
         // 61 { 4F 02 A0 00, 50 01 'x' } then filler.
-        let bytes = [0x61, 0x07, 0x4F, 0x02, 0xA0, 0x00, 0x50, 0x01, b'x', 0xFF, 0xFF];
+        let bytes = [
+            0x61, 0x07, 0x4F, 0x02, 0xA0, 0x00, 0x50, 0x01, b'x', 0xFF, 0xFF,
+        ];
         let mut r = TlvReader::at(&bytes, 100);
         let app = r.next_tlv().unwrap().unwrap();
-        assert_eq!((app.tag, app.offset, app.value_offset), (Tag(0x61), 100, 102));
+        assert_eq!(
+            (app.tag, app.offset, app.value_offset),
+            (Tag(0x61), 100, 102)
+        );
         assert!(app.tag.is_constructed());
         let mut c = app.children();
         let aid = c.expect(0x4F).unwrap();
@@ -348,30 +376,75 @@ mod tests {
         let mut v = vec![0x5F, 0x2D, 0x81, 0x80];
         v.extend(std::iter::repeat_n(7u8, 128));
         let t = TlvReader::new(&v).next_tlv().unwrap().unwrap();
-        assert_eq!((t.tag, t.value.len(), t.value_offset), (Tag(0x5F2D), 128, 4));
+        assert_eq!(
+            (t.tag, t.value.len(), t.value_offset),
+            (Tag(0x5F2D), 128, 4)
+        );
         assert_eq!(der(0x5F2D, &v[4..]), v);
     }
 
     #[test]
     fn hostile_lengths_are_typed_errors() {
         let cases: &[(&[u8], TlvError)] = &[
-            (&[0x30, 0x05, 0x01], TlvError::at(2, TlvErrorKind::Truncated { wanted: 5, left: 1 })),
-            (&[0x30, 0x80, 0x00, 0x00], TlvError::at(1, TlvErrorKind::IndefiniteLength)),
-            (&[0x30, 0x84, 0, 0, 0, 1], TlvError::at(1, TlvErrorKind::LengthTooLong(4))),
-            (&[0x30, 0x83, 0xFF, 0xFF], TlvError::at(2, TlvErrorKind::Truncated { wanted: 3, left: 2 })),
-            (&[0x30, 0x83, 0xFF, 0xFF, 0xFF], TlvError::at(5, TlvErrorKind::Truncated { wanted: 0xFF_FFFF, left: 0 })),
-            (&[0x1F, 0x81, 0x82, 0x01, 0x00], TlvError::at(0, TlvErrorKind::TagTooLong)),
-            (&[0x1F], TlvError::at(1, TlvErrorKind::Truncated { wanted: 1, left: 0 })),
-            (&[0x30], TlvError::at(1, TlvErrorKind::Truncated { wanted: 1, left: 0 })),
+            (
+                &[0x30, 0x05, 0x01],
+                TlvError::at(2, TlvErrorKind::Truncated { wanted: 5, left: 1 }),
+            ),
+            (
+                &[0x30, 0x80, 0x00, 0x00],
+                TlvError::at(1, TlvErrorKind::IndefiniteLength),
+            ),
+            (
+                &[0x30, 0x84, 0, 0, 0, 1],
+                TlvError::at(1, TlvErrorKind::LengthTooLong(4)),
+            ),
+            (
+                &[0x30, 0x83, 0xFF, 0xFF],
+                TlvError::at(2, TlvErrorKind::Truncated { wanted: 3, left: 2 }),
+            ),
+            (
+                &[0x30, 0x83, 0xFF, 0xFF, 0xFF],
+                TlvError::at(
+                    5,
+                    TlvErrorKind::Truncated {
+                        wanted: 0xFF_FFFF,
+                        left: 0,
+                    },
+                ),
+            ),
+            (
+                &[0x1F, 0x81, 0x82, 0x01, 0x00],
+                TlvError::at(0, TlvErrorKind::TagTooLong),
+            ),
+            (
+                &[0x1F],
+                TlvError::at(1, TlvErrorKind::Truncated { wanted: 1, left: 0 }),
+            ),
+            (
+                &[0x30],
+                TlvError::at(1, TlvErrorKind::Truncated { wanted: 1, left: 0 }),
+            ),
         ];
         for (bytes, want) in cases {
-            assert_eq!(TlvReader::new(bytes).next_tlv().unwrap_err(), *want, "{bytes:02X?}");
+            assert_eq!(
+                TlvReader::new(bytes).next_tlv().unwrap_err(),
+                *want,
+                "{bytes:02X?}"
+            );
         }
     }
 
     #[test]
     fn integers() {
-        let t = |v: &[u8]| Tlv { tag: Tag(2), value: v, offset: 0, value_offset: 2 }.as_u32();
+        let t = |v: &[u8]| {
+            Tlv {
+                tag: Tag(2),
+                value: v,
+                offset: 0,
+                value_offset: 2,
+            }
+            .as_u32()
+        };
         assert_eq!(t(&[0x00, 0x80]), Ok(128));
         assert_eq!(t(&[0x7F]), Ok(127));
         assert!(t(&[]).is_err());

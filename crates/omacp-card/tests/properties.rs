@@ -3,7 +3,10 @@
 use omacp_card::image::CardImage;
 use omacp_card::split::{Layout, SplitLimits, split_documents};
 use omacp_card::tlv::TlvReader;
-use omacp_card::{ImageSpec, Oid, Platform, ReadOptions, Role, SimulatedCard, build_image, imsi, read_provisioning};
+use omacp_card::{
+    ImageSpec, Oid, Platform, ReadOptions, Role, SimulatedCard, build_image, imsi,
+    read_provisioning,
+};
 use proptest::prelude::*;
 
 proptest! {

@@ -279,3 +279,39 @@ fn unsigned_and_broken_inputs() {
     );
     assert_ne!(code(&i), 0);
 }
+
+#[test]
+fn other_input_forms() {
+    let fx = Fixture::new();
+    // Bare documents: no security layer, validity decides.
+    for doc in ["doc.wbxml", "doc.xml"] {
+        let i = fx.inspect(doc, &[]);
+        assert_eq!(code(&i), 0, "{doc}: {}", stdout(&i));
+        assert!(stdout(&i).contains("no security layer"), "{}", stdout(&i));
+    }
+    // A push PDU given as hex text, and WBXML given as hex text.
+    fx.push(
+        "doc.wbxml",
+        &["--sec", "userpin", "--pin", "0000", "--emit", "push"],
+        "p.bin",
+    );
+    let pdu = std::fs::read(fx.dir.path("p.bin")).unwrap();
+    std::fs::write(fx.dir.path("p.hex"), omacp_wire::hex::encode_upper(&pdu)).unwrap();
+    let i = fx.inspect("p.hex", &["--pin", "0000", "--json"]);
+    assert_eq!(code(&i), 0, "{}", stdout(&i));
+    let v: serde_json::Value = serde_json::from_slice(&i.stdout).unwrap();
+    assert_eq!(v["input"], "push-hex");
+    std::fs::write(
+        fx.dir.path("w.hex"),
+        omacp_wire::hex::encode_upper(&EXAMPLE_WBXML),
+    )
+    .unwrap();
+    assert_eq!(code(&fx.inspect("w.hex", &[])), 0);
+    // Garbage: exit 2, and JSON says why.
+    std::fs::write(fx.dir.path("junk.bin"), b"\x00\x01\x02garbage").unwrap();
+    let i = fx.inspect("junk.bin", &["--json"]);
+    assert_eq!(code(&i), 2);
+    let v: serde_json::Value = serde_json::from_slice(&i.stdout).unwrap();
+    assert!(v["error"].is_string());
+    assert_eq!(v["exit"], 2);
+}

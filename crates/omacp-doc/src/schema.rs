@@ -440,7 +440,7 @@ impl fmt::Display for CharType {
 // Vocabularies (content.md §4). The strings are the WBXML value tokens [C]; the grouping
 // per parameter is [C] where peers annotate it, otherwise [U] as noted.
 
-/// Address types of PXADDRTYPE (APN is NAP-only [U]).
+/// Address types of PXADDRTYPE (APN is NAP-only `[U]`).
 pub const PX_ADDRTYPES: &[&str] = &[
     "IPV4",
     "IPV6",
@@ -461,7 +461,7 @@ pub const NAP_ADDRTYPES: &[&str] = &[
     "TETRA-ITSI",
     "MAN",
 ];
-/// LOCAL-ADDRTYPE values [U subset].
+/// LOCAL-ADDRTYPE values `[U]` subset.
 pub const LOCAL_ADDRTYPES: &[&str] = &["IPV4", "IPV6"];
 /// APPADDR/ADDRTYPE values (applications may add their own).
 pub const APP_ADDRTYPES: &[&str] = &["IPV4", "IPV6", "E164", "ALPHA"];
@@ -480,9 +480,9 @@ pub const AUTHTYPES: &[&str] = &["PAP", "CHAP", "MD5"];
 pub const AUTH_ENTITIES: &[&str] = &["AAA", "HA"];
 /// PXAUTH-TYPE values.
 pub const PXAUTH_TYPES: &[&str] = &["HTTP-BASIC", "HTTP-DIGEST", "WTLS-SS"];
-/// PPGAUTH-TYPE values [U subset].
+/// PPGAUTH-TYPE values `[U]` subset.
 pub const PPGAUTH_TYPES: &[&str] = &["HTTP-BASIC", "HTTP-DIGEST"];
-/// BEARER values; the last two come from the CP 1.2 WLAN change request [U].
+/// BEARER values; the last two come from the CP 1.2 WLAN change request `[U]`.
 pub const BEARERS: &[&str] = &[
     "GSM-USSD",
     "GSM-SMS",
@@ -512,7 +512,7 @@ pub const BEARERS: &[&str] = &[
     "3G-GSM",
     "WLAN",
 ];
-/// BEARER values that CP 1.1 does not define (CP 1.2 WLAN change request) [U].
+/// BEARER values that CP 1.1 does not define (CP 1.2 WLAN change request) `[U]`.
 pub const CP12_BEARERS: &[&str] = &["3G-GSM", "WLAN"];
 /// Packet bearers, whose NAP-ADDRESS is normally an APN or similar, not a number.
 pub const PACKET_BEARERS: &[&str] = &[
@@ -545,9 +545,9 @@ pub const SERVICES: &[&str] = &[
 pub const AAUTHLEVELS: &[&str] = &["APPSRV", "OBEX", "CLIENT"];
 /// AAUTHTYPE items with WBXML tokens; registered applications add their own.
 pub const AAUTHTYPES: &[&str] = &["HTTP-BASIC", "HTTP-DIGEST", "BASIC", "DIGEST"];
-/// WLAN/NETMODE [U].
+/// WLAN/NETMODE `[U]`.
 pub const NETMODES: &[&str] = &["ADHOC", "INFRA"];
-/// WLAN/SECMODE [U].
+/// WLAN/SECMODE `[U]`.
 pub const SECMODES: &[&str] = &[
     "WEP",
     "8021X",
@@ -556,9 +556,9 @@ pub const SECMODES: &[&str] = &[
     "WPA-PRESHARED-KEY",
     "WPA2-PRESHARED-KEY",
 ];
-/// WLAN/WEPAUTHMODE [U].
+/// WLAN/WEPAUTHMODE `[U]`.
 pub const WEPAUTHMODES: &[&str] = &["OPEN", "SHARED"];
-/// EAP/EAPTYPE [U] (open: Nokia's list).
+/// EAP/EAPTYPE `[U]` (open: Nokia's list).
 pub const EAPTYPES: &[&str] = &[
     "EAP-SIM",
     "EAP-AKA",
@@ -570,7 +570,7 @@ pub const EAPTYPES: &[&str] = &[
     "EAP-GTC",
     "EAP-FAST",
 ];
-/// CERT/CERT-TYPE [U].
+/// CERT/CERT-TYPE `[U]`.
 pub const CERT_TYPES: &[&str] = &["USER", "CA"];
 
 const fn closed(values: &'static [&'static str]) -> ValueType {
@@ -1158,7 +1158,7 @@ pub struct AppIdSpec {
 }
 
 /// Application-specific APPLICATION parameters Intel accepts for any APPID (content.md §7.2;
-/// meanings [U]). They are literal strings in WBXML.
+/// meanings `[U]`). They are literal strings in WBXML.
 #[rustfmt::skip]
 pub const APP_EXTRA_PARMS: &[ParmSpec] = &[
     pu("AUTO-DOWNLOAD", O::OPT, V::Any, "MMS: retrieve messages automatically"),

@@ -101,9 +101,11 @@ pub enum XmlErrorKind {
     /// A DOCTYPE with an internal subset (entity declarations): refused.
     InternalSubset,
     /// A reference to an entity that is not one of the five predefined ones: refused.
-    EntityReference(String),
+    /// The name is withheld (`None`) inside `value` attributes, which may hold secrets.
+    EntityReference(Option<String>),
     /// A malformed or invalid character reference (`&#…;`).
-    InvalidCharRef(String),
+    /// The text is withheld (`None`) inside `value` attributes.
+    InvalidCharRef(Option<String>),
     /// A character XML does not allow (e.g. a raw control character).
     InvalidChar(u32),
     /// Character data where PROV allows none.
@@ -159,11 +161,19 @@ impl fmt::Display for XmlErrorKind {
             XmlErrorKind::InternalSubset => {
                 f.write_str("DTD internal subset refused (entity declarations are never processed)")
             }
-            XmlErrorKind::EntityReference(n) => write!(
-                f,
-                "entity reference &{n}; refused (only the predefined entities)"
-            ),
-            XmlErrorKind::InvalidCharRef(r) => write!(f, "invalid character reference &{r};"),
+            XmlErrorKind::EntityReference(Some(n)) => {
+                write!(
+                    f,
+                    "entity reference &{n}; refused (only the predefined entities)"
+                )
+            }
+            XmlErrorKind::EntityReference(None) => {
+                f.write_str("entity reference in a value refused (only the predefined entities)")
+            }
+            XmlErrorKind::InvalidCharRef(Some(r)) => write!(f, "invalid character reference &{r};"),
+            XmlErrorKind::InvalidCharRef(None) => {
+                f.write_str("invalid character reference in a value")
+            }
             XmlErrorKind::InvalidChar(c) => write!(f, "character U+{c:04X} is not allowed here"),
             XmlErrorKind::TextContent => {
                 f.write_str("text content is not allowed in a provisioning document")
@@ -336,7 +346,7 @@ impl<'a> Parser<'a> {
                     let kind = if name.starts_with('#') || predefined(name).is_some() {
                         XmlErrorKind::TextContent
                     } else {
-                        XmlErrorKind::EntityReference(clip(name))
+                        XmlErrorKind::EntityReference(Some(clip(name)))
                     };
                     return Err((start, kind));
                 }
@@ -479,7 +489,9 @@ impl<'a> Parser<'a> {
                 ));
             };
             let at = self.offset_of(&a.value).unwrap_or(start);
-            out[i] = Some(unescape_attr(&a.value).map_err(|(rel, kind)| (at + rel, kind))?);
+            // A `value` may be a secret: its errors give the position, not the text.
+            let reveal = key != "value";
+            out[i] = Some(unescape_attr(&a.value, reveal).map_err(|(rel, kind)| (at + rel, kind))?);
         }
         Ok(out)
     }
@@ -517,7 +529,7 @@ fn close(stack: &mut Vec<Open>, doc: &mut Option<Document>) {
 fn syntax(e: &quick_xml::Error) -> XmlErrorKind {
     match e {
         quick_xml::Error::Escape(quick_xml::escape::EscapeError::UnrecognizedEntity(_, name)) => {
-            XmlErrorKind::EntityReference(clip(name))
+            XmlErrorKind::EntityReference(Some(clip(name)))
         }
         other => XmlErrorKind::Syntax(other.to_string()),
     }
@@ -620,7 +632,8 @@ fn clip(s: &str) -> String {
 /// Unescapes and normalises a raw attribute value (XML 1.0 §3.3.3): references are
 /// replaced, literal tab/CR/LF (and CR LF) become one space each. Errors carry the byte
 /// offset within `raw`.
-fn unescape_attr(raw: &str) -> Result<String, Fail> {
+fn unescape_attr(raw: &str, reveal: bool) -> Result<String, Fail> {
+    let shown = |name: &str| reveal.then(|| clip(name));
     let mut out = String::with_capacity(raw.len());
     let mut it = raw.char_indices().peekable();
     while let Some((i, ch)) = it.next() {
@@ -634,9 +647,9 @@ fn unescape_attr(raw: &str) -> Result<String, Fail> {
                 let name = &rest[..end];
                 let c = match name.strip_prefix('#') {
                     Some(num) => char_ref(num)
-                        .ok_or_else(|| (i, XmlErrorKind::InvalidCharRef(clip(name))))?,
+                        .ok_or_else(|| (i, XmlErrorKind::InvalidCharRef(shown(name))))?,
                     None => predefined(name)
-                        .ok_or_else(|| (i, XmlErrorKind::EntityReference(clip(name))))?,
+                        .ok_or_else(|| (i, XmlErrorKind::EntityReference(shown(name))))?,
                 };
                 out.push(c);
                 // Skip the reference up to and including ';' (byte offset i + 1 + end).
@@ -842,11 +855,17 @@ mod tests {
         assert_eq!((e.line, e.column), (2, 1));
         // Without the declaration the reference itself is refused.
         let e = parse(r#"<wap-provisioningdoc><characteristic type="NAPDEF"><parm name="NAME" value="x&xxe;"/></characteristic></wap-provisioningdoc>"#).unwrap_err();
-        assert_eq!(e.kind, XmlErrorKind::EntityReference("xxe".into()));
+        assert_eq!(e.kind, XmlErrorKind::EntityReference(None));
         assert_eq!(e.offset, 77);
         // An external DTD by system id is accepted but never fetched; its entities stay refused.
         let ext = r#"<!DOCTYPE wap-provisioningdoc SYSTEM "http://evil.example/x.dtd"><wap-provisioningdoc><characteristic type="A"><parm name="N" value="&ent;"/></characteristic></wap-provisioningdoc>"#;
-        assert_eq!(kind(ext), XmlErrorKind::EntityReference("ent".into()));
+        assert_eq!(kind(ext), XmlErrorKind::EntityReference(None));
+        // Outside values the name is shown.
+        let named = r#"<wap-provisioningdoc><characteristic type="&ent;"/></wap-provisioningdoc>"#;
+        assert_eq!(
+            kind(named),
+            XmlErrorKind::EntityReference(Some("ent".into()))
+        );
         let pe = "<!DOCTYPE wap-provisioningdoc [<!ENTITY % p SYSTEM \"http://evil.example/p\"> %p;]><wap-provisioningdoc/>";
         assert_eq!(kind(pe), XmlErrorKind::InternalSubset);
     }
@@ -873,7 +892,7 @@ mod tests {
         // In text content, too (where quick-xml reports a general reference).
         assert_eq!(
             kind("<wap-provisioningdoc>&lol9;</wap-provisioningdoc>"),
-            XmlErrorKind::EntityReference("lol9".into())
+            XmlErrorKind::EntityReference(Some("lol9".into()))
         );
     }
 
@@ -991,8 +1010,18 @@ mod tests {
     }
 
     #[test]
+    fn errors_in_values_do_not_echo_them() {
+        let e = parse(r#"<wap-provisioningdoc><characteristic type="NAPAUTHINFO"><parm name="AUTHSECRET" value="pa&ssw0rd;x"/><parm name="AUTHNAME" value="&#xZZ;"/></characteristic></wap-provisioningdoc>"#).unwrap_err();
+        assert_eq!(e.kind, XmlErrorKind::EntityReference(None));
+        assert!(!e.to_string().contains("ssw0rd"), "{e}");
+        let e = parse(r#"<wap-provisioningdoc><characteristic type="X"><parm name="N" value="&#xFFFFFFF;"/></characteristic></wap-provisioningdoc>"#).unwrap_err();
+        assert_eq!(e.kind, XmlErrorKind::InvalidCharRef(None));
+    }
+
+    #[test]
     fn stylesheet_pi_is_not_a_declaration() {
-        let d = parse("<?xml version=\"1.0\"?><?xml-stylesheet href=\"a\"?><wap-provisioningdoc/>").unwrap();
+        let d = parse("<?xml version=\"1.0\"?><?xml-stylesheet href=\"a\"?><wap-provisioningdoc/>")
+            .unwrap();
         assert_eq!(d, Document::default());
         assert!(parse("<wap-provisioningdoc/><?xml-stylesheet href=\"a\"?>").is_ok());
     }

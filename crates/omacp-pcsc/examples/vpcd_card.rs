@@ -13,11 +13,19 @@ use omacp_pcsc::vpcd::{VPCD_PORT, VirtualCard};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let image = args.next().ok_or("usage: vpcd_card IMAGE [HOST:PORT]")?;
-    let addr = args.next().unwrap_or_else(|| format!("127.0.0.1:{VPCD_PORT}"));
+    let addr = args
+        .next()
+        .unwrap_or_else(|| format!("127.0.0.1:{VPCD_PORT}"));
     let img = CardImage::load(std::path::Path::new(&image))?;
     let mut card = VirtualCard::connect(addr.as_str(), SimulatedCard::new(&img)?)?;
-    eprintln!("{image} ({}) plugged into vpcd at {addr}; Ctrl-C to unplug", img.platform);
+    eprintln!(
+        "{image} ({}) plugged into vpcd at {addr}; Ctrl-C to unplug",
+        img.platform
+    );
     card.serve_until(&AtomicBool::new(false))?;
-    eprintln!("vpcd closed the connection after {} APDUs", card.exchanged());
+    eprintln!(
+        "vpcd closed the connection after {} APDUs",
+        card.exchanged()
+    );
     Ok(())
 }

@@ -51,7 +51,10 @@ fn context() -> Result<pcsc::Context, PcscError> {
 pub fn list_readers() -> Result<Vec<String>, PcscError> {
     let ctx = context()?;
     match ctx.list_readers_owned() {
-        Ok(names) => Ok(names.into_iter().map(|n| n.to_string_lossy().into_owned()).collect()),
+        Ok(names) => Ok(names
+            .into_iter()
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect()),
         Err(pcsc::Error::NoReadersAvailable) => Ok(Vec::new()),
         Err(e) => Err(service_error(e)),
     }
@@ -65,10 +68,14 @@ pub fn card_present(reader: &str) -> Result<bool, PcscError> {
         available: String::new(),
     })?;
     let mut states = [pcsc::ReaderState::new(name, pcsc::State::UNAWARE)];
-    ctx.get_status_change(std::time::Duration::ZERO, &mut states).map_err(|e| match e {
-        pcsc::Error::UnknownReader => PcscError::UnknownReader { name: reader.to_string(), available: String::new() },
-        other => service_error(other),
-    })?;
+    ctx.get_status_change(std::time::Duration::ZERO, &mut states)
+        .map_err(|e| match e {
+            pcsc::Error::UnknownReader => PcscError::UnknownReader {
+                name: reader.to_string(),
+                available: String::new(),
+            },
+            other => service_error(other),
+        })?;
     Ok(states[0].event_state().contains(pcsc::State::PRESENT))
 }
 
@@ -83,7 +90,10 @@ pub struct PcscCard {
 
 impl core::fmt::Debug for PcscCard {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("PcscCard").field("reader", &self.reader).field("protocol", &self.protocol_name()).finish()
+        f.debug_struct("PcscCard")
+            .field("reader", &self.reader)
+            .field("protocol", &self.protocol_name())
+            .finish()
     }
 }
 
@@ -97,23 +107,40 @@ impl PcscCard {
             Err(pcsc::Error::NoReadersAvailable) => Vec::new(),
             Err(e) => return Err(service_error(e)),
         };
-        let text: Vec<String> = names.iter().map(|n| n.to_string_lossy().into_owned()).collect();
+        let text: Vec<String> = names
+            .iter()
+            .map(|n| n.to_string_lossy().into_owned())
+            .collect();
         let exact = text.iter().position(|n| n == reader);
-        let prefixed: Vec<usize> = (0..text.len()).filter(|&i| text[i].starts_with(reader)).collect();
+        let prefixed: Vec<usize> = (0..text.len())
+            .filter(|&i| text[i].starts_with(reader))
+            .collect();
         let index = match (exact, prefixed.as_slice()) {
             (Some(i), _) => i,
             (None, [i]) => *i,
-            _ => return Err(PcscError::UnknownReader { name: reader.to_string(), available: text.join(", ") }),
+            _ => {
+                return Err(PcscError::UnknownReader {
+                    name: reader.to_string(),
+                    available: text.join(", "),
+                });
+            }
         };
         let name: &CString = &names[index];
-        let card = ctx.connect(name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY).map_err(|e| match e {
-            pcsc::Error::NoSmartcard | pcsc::Error::RemovedCard | pcsc::Error::UnpoweredCard => {
-                PcscError::NoCard(text[index].clone())
-            }
-            other => service_error(other),
-        })?;
+        let card = ctx
+            .connect(name, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
+            .map_err(|e| match e {
+                pcsc::Error::NoSmartcard
+                | pcsc::Error::RemovedCard
+                | pcsc::Error::UnpoweredCard => PcscError::NoCard(text[index].clone()),
+                other => service_error(other),
+            })?;
         let status = card.status2_owned().map_err(service_error)?;
-        Ok(PcscCard { atr: status.atr().to_vec(), protocol: status.protocol2(), card: Some(card), reader: text[index].clone() })
+        Ok(PcscCard {
+            atr: status.atr().to_vec(),
+            protocol: status.protocol2(),
+            card: Some(card),
+            reader: text[index].clone(),
+        })
     }
 
     /// The reader's name.
@@ -149,7 +176,9 @@ impl Drop for PcscCard {
 impl CardTransport for PcscCard {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         let mut buf = [0u8; pcsc::MAX_BUFFER_SIZE];
-        let Some(card) = &self.card else { return Err(TransportError::Removed) };
+        let Some(card) = &self.card else {
+            return Err(TransportError::Removed);
+        };
         match card.transmit(command, &mut buf) {
             Ok(r) => Ok(r.to_vec()),
             Err(pcsc::Error::RemovedCard | pcsc::Error::ResetCard) => Err(TransportError::Removed),

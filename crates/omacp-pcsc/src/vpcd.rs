@@ -40,7 +40,12 @@ impl VirtualCard {
         stream.set_nodelay(true)?;
         // Short reads so that `serve_until` notices its stop flag.
         stream.set_read_timeout(Some(Duration::from_millis(50)))?;
-        Ok(VirtualCard { stream, card, inbox: Vec::new(), exchanged: 0 })
+        Ok(VirtualCard {
+            stream,
+            card,
+            inbox: Vec::new(),
+            exchanged: 0,
+        })
     }
 
     /// APDUs answered so far.
@@ -58,7 +63,11 @@ impl VirtualCard {
                     self.inbox.extend_from_slice(&buf[..n]);
                     self.drain()?;
                 }
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
@@ -69,14 +78,17 @@ impl VirtualCard {
     /// Handles every complete message in the inbox.
     fn drain(&mut self) -> io::Result<()> {
         loop {
-            let [hi, lo, ..] = self.inbox[..] else { return Ok(()) };
+            let [hi, lo, ..] = self.inbox[..] else {
+                return Ok(());
+            };
             let len = usize::from(u16::from_be_bytes([hi, lo]));
             if self.inbox.len() < 2 + len {
                 return Ok(());
             }
             let msg: Vec<u8> = self.inbox.drain(..2 + len).skip(2).collect();
             if let Some(reply) = self.handle(&msg) {
-                let n = u16::try_from(reply.len()).map_err(|_| io::Error::other("reply too long"))?;
+                let n =
+                    u16::try_from(reply.len()).map_err(|_| io::Error::other("reply too long"))?;
                 let mut frame = n.to_be_bytes().to_vec();
                 frame.extend_from_slice(&reply);
                 self.stream.write_all(&frame)?;
@@ -114,7 +126,8 @@ mod tests {
     fn speaks_the_vpcd_protocol() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let card = SimulatedCard::new(&build_image(&ImageSpec::new(Platform::Usim)).unwrap()).unwrap();
+        let card =
+            SimulatedCard::new(&build_image(&ImageSpec::new(Platform::Usim)).unwrap()).unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let t = std::thread::spawn(move || {
@@ -138,10 +151,19 @@ mod tests {
         };
         ask(&[POWER_ON], false);
         assert_eq!(ask(&[GET_ATR], true), omacp_card::image::DEFAULT_ATR);
-        assert_eq!(ask(&[0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00], true), [0x90, 0x00]);
-        assert_eq!(ask(&[0x00, 0xA4, 0x00, 0x0C, 0x02, 0x2F, 0x00], true), [0x90, 0x00]);
+        assert_eq!(
+            ask(&[0x00, 0xA4, 0x00, 0x0C, 0x02, 0x3F, 0x00], true),
+            [0x90, 0x00]
+        );
+        assert_eq!(
+            ask(&[0x00, 0xA4, 0x00, 0x0C, 0x02, 0x2F, 0x00], true),
+            [0x90, 0x00]
+        );
         ask(&[RESET], false);
-        assert_eq!(ask(&[0xA0, 0xA4, 0x00, 0x00, 0x02, 0x3F, 0x00], true), [0x6E, 0x00]);
+        assert_eq!(
+            ask(&[0xA0, 0xA4, 0x00, 0x00, 0x02, 0x3F, 0x00], true),
+            [0x6E, 0x00]
+        );
         drop(s);
         assert_eq!(t.join().unwrap(), 3);
         drop(stop);

@@ -16,9 +16,16 @@ use omacp_pcsc::{PcscCard, card_present, list_readers};
 
 fn find_pcscd() -> Option<PathBuf> {
     let from_path = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).map(|d| d.join("pcscd")).collect::<Vec<_>>())
+        .map(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join("pcscd"))
+                .collect::<Vec<_>>()
+        })
         .unwrap_or_default();
-    from_path.into_iter().chain([PathBuf::from("/usr/sbin/pcscd")]).find(|p| p.is_file())
+    from_path
+        .into_iter()
+        .chain([PathBuf::from("/usr/sbin/pcscd")])
+        .find(|p| p.is_file())
 }
 
 /// pcscd, killed on drop if this test started it.
@@ -49,7 +56,9 @@ fn wait_for<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
 }
 
 fn has_vpcd_reader() -> Option<bool> {
-    list_readers().ok().map(|r| r.iter().any(|n| n == VPCD_READER))
+    list_readers()
+        .ok()
+        .map(|r| r.iter().any(|n| n == VPCD_READER))
 }
 
 fn start_pcscd(bin: &Path) -> Result<Daemon, String> {
@@ -67,10 +76,10 @@ fn start_pcscd(bin: &Path) -> Result<Daemon, String> {
         .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
     let mut daemon = Daemon(Some(child));
     let up = wait_for(Duration::from_secs(10), || {
-        if let Some(c) = &mut daemon.0 {
-            if let Ok(Some(status)) = c.try_wait() {
-                return Some(Err(format!("pcscd exited with {status} (it needs to create /run/pcscd)")));
-            }
+        if let Some(Ok(Some(status))) = daemon.0.as_mut().map(Child::try_wait) {
+            return Some(Err(format!(
+                "pcscd exited with {status} (it needs to create /run/pcscd)"
+            )));
         }
         has_vpcd_reader().filter(|&b| b).map(Ok)
     });
@@ -99,12 +108,18 @@ impl Plugged {
             v.serve_until(&flag).expect("serving the virtual card");
             v.exchanged()
         });
-        Plugged { stop, thread: Some(thread) }
+        Plugged {
+            stop,
+            thread: Some(thread),
+        }
     }
 
     fn unplug(mut self) -> usize {
         self.stop.store(true, Ordering::Relaxed);
-        self.thread.take().map(|t| t.join().expect("virtual card thread")).unwrap_or(0)
+        self.thread
+            .take()
+            .map(|t| t.join().expect("virtual card thread"))
+            .unwrap_or(0)
     }
 }
 
@@ -118,7 +133,9 @@ impl Drop for Plugged {
 }
 
 fn corpus(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../corpus/cards").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../corpus/cards")
+        .join(name)
 }
 
 #[test]
@@ -140,12 +157,22 @@ fn reads_corpus_cards_through_pcscd_and_vpcd() {
     };
     for name in ["usim-full.card", "sim-bootstrap.card", "isim.card"] {
         let img = CardImage::load(&corpus(name)).unwrap();
-        let direct = read_provisioning(&mut SimulatedCard::new(&img).unwrap(), &ReadOptions::default()).unwrap();
+        let direct = read_provisioning(
+            &mut SimulatedCard::new(&img).unwrap(),
+            &ReadOptions::default(),
+        )
+        .unwrap();
         let plugged = Plugged::new(SimulatedCard::new(&img).unwrap());
-        let mut card = wait_for(Duration::from_secs(10), || PcscCard::connect(VPCD_READER).ok())
-            .unwrap_or_else(|| panic!("{name}: no card in {VPCD_READER}"));
+        let mut card = wait_for(Duration::from_secs(10), || {
+            PcscCard::connect(VPCD_READER).ok()
+        })
+        .unwrap_or_else(|| panic!("{name}: no card in {VPCD_READER}"));
         assert_eq!(card.atr(), img.atr, "{name}");
-        assert_eq!(card.protocol_name(), "T=0", "{name}: the default ATR offers T=0 only");
+        assert_eq!(
+            card.protocol_name(),
+            "T=0",
+            "{name}: the default ATR offers T=0 only"
+        );
         let via = read_provisioning(&mut card, &ReadOptions::default()).unwrap();
         assert_eq!(via.platform, direct.platform, "{name}");
         assert_eq!(via.imsi, direct.imsi, "{name}");
@@ -154,10 +181,15 @@ fn reads_corpus_cards_through_pcscd_and_vpcd() {
         assert!(!via.documents.is_empty(), "{name}");
         drop(card);
         let exchanged = plugged.unplug();
-        assert_eq!(exchanged, direct.apdus, "{name}: every APDU went through vpcd");
+        assert_eq!(
+            exchanged, direct.apdus,
+            "{name}: every APDU went through vpcd"
+        );
         // The next card must not find this one still in the reader. Connecting to the
         // unplugged card would leave pcscd's reader state stale, so only ask pcscd.
-        wait_for(Duration::from_secs(10), || (card_present(VPCD_READER).ok() == Some(false)).then_some(()))
-            .unwrap_or_else(|| panic!("{name}: card still present after unplugging"));
+        wait_for(Duration::from_secs(10), || {
+            (card_present(VPCD_READER).ok() == Some(false)).then_some(())
+        })
+        .unwrap_or_else(|| panic!("{name}: card still present after unplugging"));
     }
 }

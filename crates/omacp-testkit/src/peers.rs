@@ -2,7 +2,7 @@
 //! tools so that an environment variable could swap them (`OMACP_XML2WBXML`,
 //! `OMACP_WBXML2XML`, `OMACP_TSHARK`).
 
-use std::io::Write;
+use omacp_bearer::pcap::{LINKTYPE_WIRESHARK_UPPER_PDU, PcapTime, PcapWriter};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -139,42 +139,11 @@ impl Tshark {
     pub fn dissect_wbxml(&self, wbxml: &[u8]) -> Result<String, PeerFailure> {
         let dir = Scratch::new("tshark");
         let pcap = dir.path("doc.pcap");
-        let mut f = std::fs::File::create(&pcap).expect("pcap");
-        f.write_all(&exported_pdu_pcap("wbxml", wbxml)).expect("write pcap");
-        drop(f);
+        let mut w = PcapWriter::new(LINKTYPE_WIRESHARK_UPPER_PDU);
+        w.exported_pdu(PcapTime::default(), "wbxml", None, wbxml).expect("exported PDU");
+        std::fs::write(&pcap, w.into_bytes()).expect("write pcap");
         self.read(&pcap, &["-V", "-O", "wbxml"])
     }
-}
-
-/// A pcap file holding one exported-PDU record (LINKTYPE_WIRESHARK_UPPER_PDU, 252)
-/// that hands `payload` to the dissector called `proto`.
-pub fn exported_pdu_pcap(proto: &str, payload: &[u8]) -> Vec<u8> {
-    let mut rec = Vec::new();
-    // EXP_PDU_TAG_PROTO_NAME (12), length, name padded to 4 bytes; then end of options.
-    let name = proto.as_bytes();
-    let padded = name.len().div_ceil(4) * 4;
-    rec.extend_from_slice(&12u16.to_be_bytes());
-    rec.extend_from_slice(&(padded as u16).to_be_bytes());
-    rec.extend_from_slice(name);
-    rec.resize(rec.len() + padded - name.len(), 0);
-    rec.extend_from_slice(&[0, 0, 0, 0]);
-    rec.extend_from_slice(payload);
-    let mut out = Vec::new();
-    for v in [0xa1b2c3d4u32] {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&4u16.to_le_bytes());
-    out.extend_from_slice(&0i32.to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&65535u32.to_le_bytes());
-    out.extend_from_slice(&252u32.to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&(rec.len() as u32).to_le_bytes());
-    out.extend_from_slice(&(rec.len() as u32).to_le_bytes());
-    out.extend_from_slice(&rec);
-    out
 }
 
 /// Rebuilds a document from the "Rendering" column of tshark's WBXML tree

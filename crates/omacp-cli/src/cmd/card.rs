@@ -4,7 +4,10 @@
 use anyhow::Context;
 use omacp_card::imsi::mask;
 use omacp_card::split::Layout;
-use omacp_card::{CardContents, CardImage, Platform, ReadOptions, Role, SimulatedCard, read_provisioning};
+use omacp_card::{
+    CardContents, CardImage, Platform, ReadOptions, Role, SimulatedCard, read_provisioning,
+};
+#[cfg(feature = "pcsc")]
 use omacp_pcsc::PcscCard;
 use serde_json::json;
 
@@ -41,23 +44,41 @@ fn read(a: CardReadArgs) -> anyhow::Result<Exit> {
         let (oid, role) = spec.split_once('=').context("--oid takes OID=ROLE")?;
         let role: Role = role.parse().with_context(|| format!("--oid {spec}"))?;
         opts.roles.clear_role(role);
-        opts.roles.set(oid.parse().with_context(|| format!("--oid {spec}"))?, role, Layout::Concatenated);
+        opts.roles.set(
+            oid.parse().with_context(|| format!("--oid {spec}"))?,
+            role,
+            Layout::Concatenated,
+        );
     }
     let contents = match (&a.image, &a.reader) {
         (Some(path), _) => {
-            let img = CardImage::load(path).with_context(|| format!("card image {}", path.display()))?;
+            let img =
+                CardImage::load(path).with_context(|| format!("card image {}", path.display()))?;
             opts.platform = opts.platform.or(Some(img.platform));
-            let mut card = SimulatedCard::new(&img).with_context(|| format!("card image {}", path.display()))?;
-            read_provisioning(&mut card, &opts).with_context(|| format!("reading {}", path.display()))?
+            let mut card = SimulatedCard::new(&img)
+                .with_context(|| format!("card image {}", path.display()))?;
+            read_provisioning(&mut card, &opts)
+                .with_context(|| format!("reading {}", path.display()))?
         }
+        #[cfg(not(feature = "pcsc"))]
+        (None, Some(_)) => anyhow::bail!(NO_PCSC),
+        #[cfg(feature = "pcsc")]
         (None, Some(reader)) => {
             let mut card = PcscCard::connect(reader)?;
-            read_provisioning(&mut card, &opts).with_context(|| format!("reading the card in {}", card.reader()))?
+            read_provisioning(&mut card, &opts)
+                .with_context(|| format!("reading the card in {}", card.reader()))?
         }
         (None, None) => anyhow::bail!("give a card image or --reader"),
     };
-    let imsi = contents.imsi.as_deref().map(|i| if a.show_imsi { i.to_string() } else { mask(i) });
-    let out = if a.json { to_json(&contents, imsi.as_deref()) } else { to_text(&contents, imsi.as_deref()) };
+    let imsi = contents
+        .imsi
+        .as_deref()
+        .map(|i| if a.show_imsi { i.to_string() } else { mask(i) });
+    let out = if a.json {
+        to_json(&contents, imsi.as_deref())
+    } else {
+        to_text(&contents, imsi.as_deref())
+    };
     crate::io::write_output(None, out.as_bytes())?;
     Ok(Exit::Ok)
 }
@@ -82,7 +103,14 @@ fn to_text(c: &CardContents, imsi: Option<&str>) -> String {
     s.push_str(&format!("documents: {}\n", c.documents.len()));
     for d in &c.documents {
         let record = d.record.map(|r| format!(" record {r}")).unwrap_or_default();
-        s.push_str(&format!("- {} {}{record} #{} at {}: {} bytes\n", d.role, d.file, d.index, d.offset, d.bytes.len()));
+        s.push_str(&format!(
+            "- {} {}{record} #{} at {}: {} bytes\n",
+            d.role,
+            d.file,
+            d.index,
+            d.offset,
+            d.bytes.len()
+        ));
         match xml(&d.bytes) {
             Ok(x) => x.lines().for_each(|l| s.push_str(&format!("    {l}\n"))),
             Err(e) => {
@@ -120,11 +148,28 @@ fn to_json(c: &CardContents, imsi: Option<&str>) -> String {
     format!("{v:#}\n")
 }
 
+/// Why a reader cannot be used in this build.
+#[cfg(not(feature = "pcsc"))]
+const NO_PCSC: &str = "this omacp was built without PC/SC support (rebuild with `--features pcsc`, which needs libpcsclite-dev)";
+
+#[cfg(not(feature = "pcsc"))]
+fn readers(_: CardReadersArgs) -> anyhow::Result<Exit> {
+    anyhow::bail!(NO_PCSC)
+}
+
+#[cfg(feature = "pcsc")]
 fn readers(a: CardReadersArgs) -> anyhow::Result<Exit> {
     let names = omacp_pcsc::list_readers()?;
-    let present: Vec<Option<bool>> = names.iter().map(|n| omacp_pcsc::card_present(n).ok()).collect();
+    let present: Vec<Option<bool>> = names
+        .iter()
+        .map(|n| omacp_pcsc::card_present(n).ok())
+        .collect();
     let out = if a.json {
-        let list: Vec<_> = names.iter().zip(&present).map(|(n, p)| json!({ "reader": n, "card": p })).collect();
+        let list: Vec<_> = names
+            .iter()
+            .zip(&present)
+            .map(|(n, p)| json!({ "reader": n, "card": p }))
+            .collect();
         format!("{:#}\n", json!(list))
     } else {
         let mut s = String::new();

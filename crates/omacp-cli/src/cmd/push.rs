@@ -136,17 +136,11 @@ pub fn run(a: PushArgs) -> anyhow::Result<Exit> {
 /// The WBXML to send: WBXML input as given (after checking it decodes), XML input encoded.
 /// `None` when validation fails and `--allow-invalid` is not set.
 fn load_wbxml(input: &[u8], allow_invalid: bool) -> anyhow::Result<Option<Vec<u8>>> {
-    let (doc, wbxml) = match crate::load::sniff(input) {
-        crate::load::Form::Xml => {
-            let doc = omacp_doc::xml::parse_bytes(input).context("reading the XML document")?;
-            let wbxml = omacp_wbxml::encode(&doc, &omacp_wbxml::EncodeOptions::default());
-            (doc, wbxml)
-        }
-        crate::load::Form::Wbxml => {
-            let d = omacp_wbxml::decode(input, &Default::default())
-                .context("decoding the WBXML document")?;
-            (d.document, input.to_vec())
-        }
+    let loaded = crate::load::document(input, false).context("reading the document")?;
+    let doc = loaded.doc;
+    let wbxml = match loaded.form {
+        crate::load::Form::Xml => omacp_wbxml::encode(&doc, &omacp_wbxml::EncodeOptions::default()),
+        crate::load::Form::Wbxml => input.to_vec(),
     };
     let report = omacp_doc::validate::validate(&doc);
     for d in &report.diagnostics {
