@@ -33,6 +33,13 @@ pub enum Command {
         #[command(subcommand)]
         command: CardCommand,
     },
+    /// A virtual handset: receive, authenticate and apply pushes into a settings store
+    /// (used by scripts).
+    Device {
+        /// What to do.
+        #[command(subcommand)]
+        command: DeviceCommand,
+    },
 }
 
 /// `omacp compile`.
@@ -231,4 +238,111 @@ pub enum PlatformArg {
     Csim,
     /// ISIM on a UICC.
     Isim,
+}
+
+/// `omacp device` verbs.
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Create a virtual handset with its own store (used by scripts).
+    Init(DeviceInitArgs),
+    /// Receive a push: exit 0 applied, 1 rejected, 3 needs input (used by scripts).
+    Receive(DeviceReceiveArgs),
+    /// Show the stored settings (used by scripts).
+    Show(DeviceShowArgs),
+    /// List the applied documents (used by scripts).
+    History(DeviceHistoryArgs),
+    /// Restore an earlier state as a new history entry (used by scripts).
+    Rollback(DeviceRollbackArgs),
+    /// Pull settings over HTTP from a trusted context's PROVURL (used by scripts).
+    Fetch(DeviceFetchArgs),
+}
+
+/// `omacp device init`.
+#[derive(Debug, clap::Args)]
+pub struct DeviceInitArgs {
+    /// The handset's store directory.
+    #[arg(long)]
+    pub store: PathBuf,
+    /// The subscriber's IMSI (the NETWPIN key).
+    #[arg(long)]
+    pub imsi: String,
+    /// A card image (docs/card-image.md) whose provisioning documents are applied with card
+    /// trust.
+    #[arg(long)]
+    pub card: Option<PathBuf>,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `omacp device receive`.
+#[derive(Debug, clap::Args)]
+pub struct DeviceReceiveArgs {
+    /// The handset's store directory.
+    #[arg(long)]
+    pub store: PathBuf,
+    /// Segment hex lines, TPDU hex lines, a push PDU (binary or hex), a pcap, or WBXML/XML
+    /// (`-` for stdin).
+    pub input: PathBuf,
+    /// The PIN the user types when asked (USERPINMAC: PIN followed by the check digits).
+    #[arg(long)]
+    pub pin: Option<String>,
+    /// Accept the confirmation summary.
+    #[arg(long)]
+    pub yes: bool,
+    /// Sender address for inputs that do not carry one (segments, push PDUs).
+    #[arg(long, default_value = "")]
+    pub from: String,
+    /// Machine-readable output: one object with `outcome`.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `omacp device show`.
+#[derive(Debug, clap::Args)]
+pub struct DeviceShowArgs {
+    /// The handset's store directory.
+    #[arg(long)]
+    pub store: PathBuf,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `omacp device history`.
+#[derive(Debug, clap::Args)]
+pub struct DeviceHistoryArgs {
+    /// The handset's store directory.
+    #[arg(long)]
+    pub store: PathBuf,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `omacp device rollback`.
+#[derive(Debug, clap::Args)]
+pub struct DeviceRollbackArgs {
+    /// The handset's store directory.
+    #[arg(long)]
+    pub store: PathBuf,
+    /// The history id whose state to restore; default: the state before the last entry.
+    #[arg(long)]
+    pub to: Option<i64>,
+}
+
+/// `omacp device fetch`.
+#[derive(Debug, clap::Args)]
+pub struct DeviceFetchArgs {
+    /// The handset's store directory.
+    #[arg(long)]
+    pub store: PathBuf,
+    /// The URL (http:// only), under the PROVURL of a stored context.
+    pub url: String,
+    /// Accept the confirmation summary.
+    #[arg(long)]
+    pub yes: bool,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
 }

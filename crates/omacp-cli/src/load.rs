@@ -37,13 +37,24 @@ pub fn sniff(bytes: &[u8]) -> Form {
 /// Decodes `bytes` as XML or WBXML. Errors mean "unreadable" (exit 2).
 pub fn document(bytes: &[u8], lenient: bool) -> anyhow::Result<Loaded> {
     match sniff(bytes) {
-        Form::Xml => Ok(Loaded { doc: omacp_doc::xml::parse_bytes(bytes)?, form: Form::Xml, notes: Vec::new() }),
+        Form::Xml => Ok(Loaded {
+            doc: omacp_doc::xml::parse_bytes(bytes)?,
+            form: Form::Xml,
+            notes: Vec::new(),
+        }),
         Form::Wbxml => {
             // A tool reads documents from anywhere: server limits, not a handset's.
-            let opts = omacp_wbxml::DecodeOptions { lenient, limits: omacp_wbxml::Limits::SERVER };
+            let opts = omacp_wbxml::DecodeOptions {
+                lenient,
+                limits: omacp_wbxml::Limits::SERVER,
+            };
             let d = omacp_wbxml::decode(bytes, &opts)?;
             let notes = d.diagnostics.iter().map(ToString::to_string).collect();
-            Ok(Loaded { doc: d.document, form: Form::Wbxml, notes })
+            Ok(Loaded {
+                doc: d.document,
+                form: Form::Wbxml,
+                notes,
+            })
         }
     }
 }

@@ -2,10 +2,12 @@
 //!
 //! Exit codes (a contract with scripts): 0 success; 1 the command ran but the input
 //! is invalid or was refused (failed validation, wrong MAC); 2 the input could not be
-//! read or decoded, or the command line is wrong. A broken pipe on stdout exits 0.
+//! read or decoded, or the command line is wrong; 3 the command needs input from the user
+//! (`device receive`: a PIN or a confirmation). A broken pipe on stdout exits 0.
 
 mod args;
 mod cmd;
+mod input;
 mod io;
 mod load;
 

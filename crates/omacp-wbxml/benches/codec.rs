@@ -11,14 +11,20 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{Criterion, criterion_group, criterion_main};
 use omacp_testkit::{corpus, peers::Libwbxml, vectors};
-use omacp_wbxml::{decode, encode, DecodeOptions, EncodeOptions};
+use omacp_wbxml::{DecodeOptions, EncodeOptions, decode, encode};
 
 fn documents() -> Vec<(String, String)> {
     let mut v = vec![
-        ("spec-example-113".to_string(), vectors::EXAMPLE_XML.to_string()),
-        ("spec-appendix-473".to_string(), vectors::SPEC_APPENDIX_XML.to_string()),
+        (
+            "spec-example-113".to_string(),
+            vectors::EXAMPLE_XML.to_string(),
+        ),
+        (
+            "spec-appendix-473".to_string(),
+            vectors::SPEC_APPENDIX_XML.to_string(),
+        ),
         ("cht-501".to_string(), vectors::CHT_XML.to_string()),
     ];
     for d in corpus::documents() {
@@ -36,9 +42,17 @@ fn codec(c: &mut Criterion) {
     for (name, xml) in &docs {
         let doc = omacp_doc::xml::parse(xml).expect("benchmark document parses");
         let ours = encode(&doc, &EncodeOptions::default());
-        let ours0 = encode(&doc, &EncodeOptions { string_table: false });
+        let ours0 = encode(
+            &doc,
+            &EncodeOptions {
+                string_table: false,
+            },
+        );
         sizes.push_str(&format!("{name}\t{}\t{}\n", ours.len(), ours0.len()));
-        let wbxml = libwbxml.as_ref().and_then(|l| l.xml2wbxml(xml, true).ok()).unwrap_or(ours);
+        let wbxml = libwbxml
+            .as_ref()
+            .and_then(|l| l.xml2wbxml(xml, true).ok())
+            .unwrap_or(ours);
         inputs.push(wbxml);
         if let Some(dir) = &dump {
             std::fs::create_dir_all(dir).expect("OMACP_BENCH_DOCS directory");

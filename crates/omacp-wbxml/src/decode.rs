@@ -20,8 +20,8 @@
 
 use omacp_doc::{Characteristic, Document, Node, Parm};
 
-use crate::error::{quoted_name, ErrorKind, WbxmlError};
-use crate::header::{Charset, Header, PublicId, PUBLIC_ID_UNKNOWN};
+use crate::error::{ErrorKind, WbxmlError, quoted_name};
+use crate::header::{Charset, Header, PUBLIC_ID_UNKNOWN, PublicId};
 use crate::limits::Limits;
 use crate::parser::{Event, Name, Parser, Piece, Vocabulary};
 use crate::tokens::{self, Attr, Kind};
@@ -37,7 +37,10 @@ pub struct DecodeOptions {
 
 impl Default for DecodeOptions {
     fn default() -> Self {
-        DecodeOptions { lenient: false, limits: Limits::HANDSET }
+        DecodeOptions {
+            lenient: false,
+            limits: Limits::HANDSET,
+        }
     }
 }
 
@@ -112,7 +115,9 @@ impl Vocabulary for Prov {
     }
     #[inline]
     fn attr_value(&self, page: u8, token: u8) -> Option<&'static str> {
-        tokens::attr_token(page, token).filter(|t| t.kind == Kind::AttrValue).map(|t| t.text)
+        tokens::attr_token(page, token)
+            .filter(|t| t.kind == Kind::AttrValue)
+            .map(|t| t.text)
     }
 }
 
@@ -149,48 +154,118 @@ struct Frame {
     seen: u8,
 }
 
-/// The attribute whose value is being collected.
+/// An attribute value being collected: most values are one piece (a prefix, a token
+/// or one string), borrowed until the value is complete, then copied once.
 #[derive(Debug)]
-struct OpenAttr {
-    attr: Attr,
-    at: usize,
-    buf: Vec<u8>,
+enum Acc<'a> {
+    /// Token text only: valid UTF-8 already.
+    Static(&'static str),
+    One(&'a [u8]),
+    Many(Vec<u8>),
 }
 
-struct Builder {
+impl<'a> Acc<'a> {
+    #[inline]
+    fn push_static(&mut self, t: &'static str) {
+        match self {
+            Acc::Static("") => *self = Acc::Static(t),
+            _ => self.push(t.as_bytes()),
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, bytes: &'a [u8]) {
+        match self {
+            Acc::Static(first) => {
+                let first: &'a [u8] = first.as_bytes();
+                *self = Acc::One(first);
+                self.push(bytes);
+            }
+            Acc::One([]) => *self = Acc::One(bytes),
+            Acc::One(first) => {
+                let mut v = Vec::with_capacity(first.len() + bytes.len() + 16);
+                v.extend_from_slice(first);
+                v.extend_from_slice(bytes);
+                *self = Acc::Many(v);
+            }
+            Acc::Many(v) => v.extend_from_slice(bytes),
+        }
+    }
+
+    fn vec(&mut self) -> &mut Vec<u8> {
+        match *self {
+            Acc::Static(first) => *self = Acc::Many(first.as_bytes().to_vec()),
+            Acc::One(first) => *self = Acc::Many(first.to_vec()),
+            Acc::Many(_) => {}
+        }
+        match self {
+            Acc::Many(v) => v,
+            _ => unreachable!("just converted"),
+        }
+    }
+
+    fn into_string(self) -> Option<String> {
+        match self {
+            Acc::Static(t) => Some(String::from(t)),
+            Acc::One(b) => std::str::from_utf8(b).ok().map(String::from),
+            Acc::Many(v) => String::from_utf8(v).ok(),
+        }
+    }
+}
+
+/// The attribute whose value is being collected.
+#[derive(Debug)]
+struct OpenAttr<'a> {
+    attr: Attr,
+    at: usize,
+    acc: Acc<'a>,
+}
+
+struct Builder<'a> {
     lenient: bool,
     charset: Charset,
     diagnostics: Vec<DecodeDiagnostic>,
     stack: Vec<Frame>,
-    attr: Option<OpenAttr>,
+    attr: Option<OpenAttr<'a>>,
     doc: Document,
     done: bool,
 }
 
-fn el_of(name: Name<'_>, charset: Charset) -> Option<El> {
-    let matches = |s: &str| match name {
-        Name::Token(t) => t == s,
-        Name::Literal(b) => charset.decode(b).is_ok_and(|t| t == s),
-        Name::Unknown => false,
+/// Which PROV element a name is. Tag tokens have the same ids on both pages.
+fn el_of(name: Name<'_>, token: u8, charset: Charset) -> Option<El> {
+    let text = match name {
+        Name::Token(_) => {
+            return match token & 0x3F {
+                0x05 => Some(El::Root),
+                0x06 => Some(El::Characteristic),
+                0x07 => Some(El::Parm),
+                _ => None,
+            };
+        }
+        Name::Literal(b) => charset.decode(b).ok()?,
+        Name::Unknown => return None,
     };
-    if matches("parm") {
-        Some(El::Parm)
-    } else if matches("characteristic") {
-        Some(El::Characteristic)
-    } else if matches("wap-provisioningdoc") {
-        Some(El::Root)
-    } else {
-        None
+    match text.as_str() {
+        "parm" => Some(El::Parm),
+        "characteristic" => Some(El::Characteristic),
+        "wap-provisioningdoc" => Some(El::Root),
+        _ => None,
     }
 }
 
-fn attr_of(name: Name<'_>, charset: Charset) -> Option<Attr> {
+/// Which PROV attribute a name is: from the token row, or a LITERAL name's text.
+fn attr_of(name: Name<'_>, page: u8, token: u8, charset: Charset) -> Option<Attr> {
     let text = match name {
-        Name::Token(t) => std::borrow::Cow::Borrowed(t),
-        Name::Literal(b) => std::borrow::Cow::Owned(charset.decode(b).ok()?),
+        Name::Token(_) => {
+            return match tokens::attr_token(page, token)?.kind {
+                Kind::AttrStart(a) => Some(a),
+                _ => None,
+            };
+        }
+        Name::Literal(b) => charset.decode(b).ok()?,
         Name::Unknown => return None,
     };
-    match &*text {
+    match text.as_str() {
         "name" => Some(Attr::Name),
         "value" => Some(Attr::Value),
         "type" => Some(Attr::Type),
@@ -207,13 +282,16 @@ fn name_text(name: Name<'_>) -> String {
     }
 }
 
-impl Builder {
+impl<'a> Builder<'a> {
     /// Strict: the error. Lenient: a diagnostic, and the top frame is dropped.
     fn fault(&mut self, offset: usize, kind: ErrorKind) -> Result<(), WbxmlError> {
         if !self.lenient {
             return Err(WbxmlError::new(offset, kind));
         }
-        let top = self.stack.last_mut().expect("a fault always happens inside an element");
+        let top = self
+            .stack
+            .last_mut()
+            .expect("a fault always happens inside an element");
         let dropped = match top.body {
             Body::Root => {
                 // Only attribute faults reach the root frame: drop that attribute.
@@ -228,24 +306,47 @@ impl Builder {
             top.body = Body::Skip;
             self.attr = None;
         }
-        self.diagnostics.push(DecodeDiagnostic { offset, kind, dropped });
+        self.diagnostics.push(DecodeDiagnostic {
+            offset,
+            kind,
+            dropped,
+        });
         Ok(())
     }
 
     fn skipping(&self) -> bool {
-        matches!(self.stack.last(), Some(Frame { body: Body::Skip, .. }))
+        matches!(
+            self.stack.last(),
+            Some(Frame {
+                body: Body::Skip,
+                ..
+            })
+        )
     }
 
-    fn start(&mut self, at: usize, name: Name<'_>, page: u8, token: u8, attributes: bool) -> Result<(), WbxmlError> {
-        let el = el_of(name, self.charset);
+    fn start(
+        &mut self,
+        at: usize,
+        name: Name<'_>,
+        page: u8,
+        token: u8,
+        attributes: bool,
+    ) -> Result<(), WbxmlError> {
+        let el = el_of(name, token, self.charset);
         let Some(parent) = self.stack.last() else {
             if el != Some(El::Root) || self.done {
                 return Err(WbxmlError::new(
                     at,
-                    ErrorKind::UnexpectedElement { name: name_text(name), place: "as the root" },
+                    ErrorKind::UnexpectedElement {
+                        name: name_text(name),
+                        place: "as the root",
+                    },
                 ));
             }
-            self.stack.push(Frame { body: Body::Root, seen: 0 });
+            self.stack.push(Frame {
+                body: Body::Root,
+                seen: 0,
+            });
             return Ok(());
         };
         let body = match (&parent.body, el) {
@@ -253,10 +354,16 @@ impl Builder {
             (Body::Root, Some(El::Characteristic)) | (Body::Char(_), Some(El::Characteristic)) => {
                 Body::Char(Characteristic::new(String::new()))
             }
-            (Body::Char(_), Some(El::Parm)) => Body::Parm(Parm { name: String::new(), value: None }),
+            (Body::Char(_), Some(El::Parm)) => Body::Parm(Parm {
+                name: String::new(),
+                value: None,
+            }),
             (_, el) => {
                 let kind = match el {
-                    None if name == Name::Unknown => ErrorKind::UnknownTag { page, id: token & 0x3F },
+                    None if name == Name::Unknown => ErrorKind::UnknownTag {
+                        page,
+                        id: token & 0x3F,
+                    },
                     _ => ErrorKind::UnexpectedElement {
                         name: name_text(name),
                         place: match parent.body {
@@ -274,7 +381,11 @@ impl Builder {
                 if in_parm {
                     self.fault(at, kind)?;
                 } else {
-                    self.diagnostics.push(DecodeDiagnostic { offset: at, kind, dropped: Dropped::Element });
+                    self.diagnostics.push(DecodeDiagnostic {
+                        offset: at,
+                        kind,
+                        dropped: Dropped::Element,
+                    });
                 }
                 Body::Skip
             }
@@ -287,7 +398,14 @@ impl Builder {
         Ok(())
     }
 
-    fn attribute(&mut self, at: usize, name: Name<'_>, prefix: &str, page: u8, token: u8) -> Result<(), WbxmlError> {
+    fn attribute(
+        &mut self,
+        at: usize,
+        name: Name<'_>,
+        prefix: &'static str,
+        page: u8,
+        token: u8,
+    ) -> Result<(), WbxmlError> {
         self.finish_attr()?;
         if self.skipping() {
             return Ok(());
@@ -299,11 +417,14 @@ impl Builder {
             Body::Parm(_) => El::Parm,
             Body::Skip => return Ok(()),
         };
-        let Some(attr) = attr_of(name, self.charset) else {
+        let Some(attr) = attr_of(name, page, token, self.charset) else {
             let kind = if name == Name::Unknown {
                 ErrorKind::UnknownAttrStart { page, token }
             } else {
-                ErrorKind::UnexpectedAttribute { name: name_text(name), element: el.name() }
+                ErrorKind::UnexpectedAttribute {
+                    name: name_text(name),
+                    element: el.name(),
+                }
             };
             return self.fault(at, kind);
         };
@@ -318,40 +439,66 @@ impl Builder {
                 let other = tokens::attr_token(page, token).map_or("another token", |t| t.text);
                 return Err(WbxmlError::new(
                     at,
-                    ErrorKind::KannelCollision { page, token, kannel: c.text, other },
+                    ErrorKind::KannelCollision {
+                        page,
+                        token,
+                        kannel: c.text,
+                        other,
+                    },
                 ));
             }
-            return self.fault(at, ErrorKind::UnexpectedAttribute { name: name_text(name), element: el.name() });
+            return self.fault(
+                at,
+                ErrorKind::UnexpectedAttribute {
+                    name: name_text(name),
+                    element: el.name(),
+                },
+            );
         }
         let bit = 1u8 << (attr as u8);
         let top = self.stack.last_mut().expect("checked above");
         if top.seen & bit != 0 {
-            return self.fault(at, ErrorKind::DuplicateAttribute { name: attr.as_str(), element: el.name() });
+            return self.fault(
+                at,
+                ErrorKind::DuplicateAttribute {
+                    name: attr.as_str(),
+                    element: el.name(),
+                },
+            );
         }
         top.seen |= bit;
-        let mut buf = Vec::with_capacity(prefix.len().max(8));
-        buf.extend_from_slice(prefix.as_bytes());
-        self.attr = Some(OpenAttr { attr, at, buf });
+        self.attr = Some(OpenAttr {
+            attr,
+            at,
+            acc: Acc::Static(prefix),
+        });
         Ok(())
     }
 
-    fn value(&mut self, at: usize, piece: Piece<'_>, page: u8) -> Result<(), WbxmlError> {
+    fn value(&mut self, at: usize, piece: Piece<'a>, page: u8) -> Result<(), WbxmlError> {
         let Some(open) = self.attr.as_mut() else {
             return Ok(()); // the attribute was dropped
         };
         let kind = match piece {
-            Piece::Str(s) => match self.charset.push(s, &mut open.buf) {
+            // UTF-8 is validated once the value is complete (a character may span pieces).
+            Piece::Str(s) if self.charset == Charset::Utf8 => {
+                open.acc.push(s);
+                return Ok(());
+            }
+            Piece::Str(s) => match self.charset.push(s, open.acc.vec()) {
                 Ok(()) => return Ok(()),
                 Err(k) => k,
             },
             Piece::Token(t) => {
-                open.buf.extend_from_slice(t.as_bytes());
+                open.acc.push_static(t);
                 return Ok(());
             }
             Piece::Entity(c) => match char::from_u32(c) {
                 Some(ch) => {
                     let mut b = [0u8; 4];
-                    open.buf.extend_from_slice(ch.encode_utf8(&mut b).as_bytes());
+                    open.acc
+                        .vec()
+                        .extend_from_slice(ch.encode_utf8(&mut b).as_bytes());
                     return Ok(());
                 }
                 None => ErrorKind::InvalidEntity(c),
@@ -362,21 +509,34 @@ impl Builder {
                 if let Some(c) = tokens::collision(page, token) {
                     return Err(WbxmlError::new(
                         at,
-                        ErrorKind::KannelCollision { page, token, kannel: c.text, other: tokens::global_name(token) },
+                        ErrorKind::KannelCollision {
+                            page,
+                            token,
+                            kannel: c.text,
+                            other: tokens::global_name(token),
+                        },
                     ));
                 }
                 ErrorKind::ValueExtension { what: piece.what() }
             }
-            Piece::Opaque(_) | Piece::ExtT(..) | Piece::Ext(_) => ErrorKind::ValueExtension { what: piece.what() },
+            Piece::Opaque(_) | Piece::ExtT(..) | Piece::Ext(_) => {
+                ErrorKind::ValueExtension { what: piece.what() }
+            }
         };
         self.fault(at, kind)
     }
 
     fn finish_attr(&mut self) -> Result<(), WbxmlError> {
-        let Some(open) = self.attr.take() else { return Ok(()) };
-        let text = match String::from_utf8(open.buf) {
-            Ok(t) => t,
-            Err(_) => return self.fault(open.at, ErrorKind::InvalidText { charset: self.charset.name() }),
+        let Some(open) = self.attr.take() else {
+            return Ok(());
+        };
+        let Some(text) = open.acc.into_string() else {
+            return self.fault(
+                open.at,
+                ErrorKind::InvalidText {
+                    charset: self.charset.name(),
+                },
+            );
         };
         let top = self.stack.last_mut().expect("attribute inside an element");
         match (&mut top.body, open.attr) {
@@ -391,32 +551,48 @@ impl Builder {
 
     fn attributes_end(&mut self, at: usize) -> Result<(), WbxmlError> {
         self.finish_attr()?;
-        let Some(top) = self.stack.last() else { return Ok(()) };
+        let Some(top) = self.stack.last() else {
+            return Ok(());
+        };
         let missing = match top.body {
-            Body::Char(_) if top.seen & (1 << Attr::Type as u8) == 0 => Some((Attr::Type, El::Characteristic)),
-            Body::Parm(_) if top.seen & (1 << Attr::Name as u8) == 0 => Some((Attr::Name, El::Parm)),
+            Body::Char(_) if top.seen & (1 << Attr::Type as u8) == 0 => {
+                Some((Attr::Type, El::Characteristic))
+            }
+            Body::Parm(_) if top.seen & (1 << Attr::Name as u8) == 0 => {
+                Some((Attr::Name, El::Parm))
+            }
             _ => None,
         };
         match missing {
-            Some((a, el)) => self.fault(at, ErrorKind::MissingAttribute { name: a.as_str(), element: el.name() }),
+            Some((a, el)) => self.fault(
+                at,
+                ErrorKind::MissingAttribute {
+                    name: a.as_str(),
+                    element: el.name(),
+                },
+            ),
             None => Ok(()),
         }
     }
 
-    fn text(&mut self, at: usize, piece: Piece<'_>) -> Result<(), WbxmlError> {
+    fn text(&mut self, at: usize, piece: Piece<'a>) -> Result<(), WbxmlError> {
         if self.skipping() {
             return Ok(());
         }
-        if let Piece::Str(s) = piece {
-            if s.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
-                return Ok(());
-            }
+        if let Piece::Str(s) = piece
+            && s.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        {
+            return Ok(());
         }
         let kind = ErrorKind::TextContent { what: piece.what() };
         match self.stack.last().map(|f| &f.body) {
             Some(Body::Parm(_)) => self.fault(at, kind),
             _ if self.lenient => {
-                self.diagnostics.push(DecodeDiagnostic { offset: at, kind, dropped: Dropped::Skipped });
+                self.diagnostics.push(DecodeDiagnostic {
+                    offset: at,
+                    kind,
+                    dropped: Dropped::Skipped,
+                });
                 Ok(())
             }
             _ => Err(WbxmlError::new(at, kind)),
@@ -455,7 +631,12 @@ fn kannel_hint(e: WbxmlError, bytes: &[u8], page: u8) -> WbxmlError {
         (true, Some(&token)) => match tokens::collision(page, token) {
             Some(c) => WbxmlError::new(
                 e.offset,
-                ErrorKind::KannelCollision { page, token, kannel: c.text, other: tokens::global_name(token) },
+                ErrorKind::KannelCollision {
+                    page,
+                    token,
+                    kannel: c.text,
+                    other: tokens::global_name(token),
+                },
             ),
             None => e,
         },
@@ -496,8 +677,19 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, WbxmlError>
             continue;
         }
         match ev {
-            Event::Start { name, page, token, attributes, .. } => b.start(at, name, page, token, attributes)?,
-            Event::Attribute { name, prefix, page, token } => b.attribute(at, name, prefix, page, token)?,
+            Event::Start {
+                name,
+                page,
+                token,
+                attributes,
+                ..
+            } => b.start(at, name, page, token, attributes)?,
+            Event::Attribute {
+                name,
+                prefix,
+                page,
+                token,
+            } => b.attribute(at, name, prefix, page, token)?,
             Event::Value(piece) => b.value(at, piece, p.attr_page())?,
             Event::AttributesEnd => b.attributes_end(at)?,
             Event::Text(piece) => b.text(at, piece)?,
@@ -516,5 +708,9 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<Decoded, WbxmlError>
             Event::PiEnd => {}
         }
     }
-    Ok(Decoded { document: b.doc, header: p.into_header(), diagnostics: b.diagnostics })
+    Ok(Decoded {
+        document: b.doc,
+        header: p.into_header(),
+        diagnostics: b.diagnostics,
+    })
 }

@@ -6,13 +6,13 @@
 //!   attribute is priced for both entry pages and both exit pages (a 2×2 matrix) over
 //!   all its encodings: a start token whose value prefix matches (`name="NAME"` →
 //!   0x07, `name="NAMEX"` → 0x07 + "X"), or the prefix-less start token, followed by
-//!   the cheapest value pieces ([`crate::pieces`]);
+//!   the cheapest value pieces (module `pieces`);
 //! - a two-state dynamic programme over the whole document then picks the attribute
 //!   code page at every point (a SWITCH_PAGE costs 2 bytes and persists across
 //!   elements); the tag page never changes (PROV tags are on both pages);
 //! - an empty characteristic is `0x86` (attributes, no content) and a root without
 //!   characteristics has no content flag;
-//! - with [`EncodeOptions::string_table`], a string table is chosen ([`crate::strtbl`]),
+//! - with [`EncodeOptions::string_table`], a string table is chosen (module `strtbl`),
 //!   entries no value ends up using are dropped, and the table is abandoned when the
 //!   document is not smaller with it.
 //!
@@ -23,10 +23,11 @@
 
 use omacp_doc::{Characteristic, Document, Node};
 
-use crate::header::{self, PUBLIC_ID_PROV};
-use crate::pieces::{Arena, Matrix, Step, Table, Value, INF};
+use crate::header::PUBLIC_ID_PROV;
+use crate::pieces::{Arena, INF, Matrix, Step, Table, Value};
 use crate::strtbl;
-use crate::tokens::{exact_starts, literal_start, Attr, Kind, PREFIXES_BY_FIRST, TOKENS};
+use crate::tokens::{Attr, Kind, PREFIXES_BY_FIRST, TOKENS, exact_starts, literal_start};
+use crate::writer;
 
 /// How to encode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,13 +42,12 @@ impl Default for EncodeOptions {
     }
 }
 
-const END: u8 = 0x01;
-const SWITCH_PAGE: u8 = 0x00;
+use crate::writer::{END, HAS_ATTRIBUTES as HAS_ATTRS, HAS_CONTENT};
+
+// PROV tag ids (wbxml.md §3.1), on tag page 0, which the encoder never leaves.
 const TAG_ROOT: u8 = 0x05;
 const TAG_CHARACTERISTIC: u8 = 0x06;
 const TAG_PARM: u8 = 0x07;
-const HAS_ATTRS: u8 = 0x80;
-const HAS_CONTENT: u8 = 0x40;
 
 #[derive(Debug, Clone, Copy)]
 struct Slot<'d> {
@@ -57,15 +57,24 @@ struct Slot<'d> {
 
 fn collect<'d>(doc: &'d Document, slots: &mut Vec<Slot<'d>>) -> usize {
     fn walk<'d>(c: &'d Characteristic, slots: &mut Vec<Slot<'d>>) -> usize {
-        slots.push(Slot { attr: Attr::Type, text: &c.kind });
+        slots.push(Slot {
+            attr: Attr::Type,
+            text: &c.kind,
+        });
         // tag + END of attributes (+ END of content)
         let mut fixed = 2 + usize::from(!c.children.is_empty());
         for n in &c.children {
             match n {
                 Node::Parm(p) => {
-                    slots.push(Slot { attr: Attr::Name, text: &p.name });
+                    slots.push(Slot {
+                        attr: Attr::Name,
+                        text: &p.name,
+                    });
                     if let Some(v) = &p.value {
-                        slots.push(Slot { attr: Attr::Value, text: v });
+                        slots.push(Slot {
+                            attr: Attr::Value,
+                            text: v,
+                        });
                     }
                     fixed += 2;
                 }
@@ -76,7 +85,10 @@ fn collect<'d>(doc: &'d Document, slots: &mut Vec<Slot<'d>>) -> usize {
     }
     let mut fixed = 1;
     if let Some(v) = &doc.version {
-        slots.push(Slot { attr: Attr::Version, text: v });
+        slots.push(Slot {
+            attr: Attr::Version,
+            text: v,
+        });
         fixed += 1;
     }
     if !doc.characteristics.is_empty() {
@@ -126,7 +138,9 @@ struct SlotInfo {
 impl SlotInfo {
     /// The text goes out after the prefix-less start token (a string-table candidate).
     fn literal(&self, vals: &[Val]) -> Option<usize> {
-        (self.v0..self.v1).map(|i| i as usize).find(|&i| vals[i].row.is_none())
+        (self.v0..self.v1)
+            .map(|i| i as usize)
+            .find(|&i| vals[i].row.is_none())
     }
 
     fn price(&mut self, attr: Attr, vals: &[Val], tabled: bool) {
@@ -156,8 +170,8 @@ impl SlotInfo {
                     None => 0, // version's prefix-less 0x45 is on page 0 only
                 };
                 let sw = if start == pin { 0 } else { 2 };
-                for pout in 0..2 {
-                    offer(pin, pout, sw + 1 + d[start][pout], Choice::Value(i));
+                for (pout, &dc) in d[start].iter().enumerate() {
+                    offer(pin, pout, sw + 1 + dc, Choice::Value(i));
                 }
             }
         }
@@ -199,7 +213,10 @@ fn plan(infos: &[SlotInfo]) -> Plan {
         q = parent[k][q as usize];
         pages[k] = q;
     }
-    Plan { pages, slot_bytes: best[0].min(best[1]) }
+    Plan {
+        pages,
+        slot_bytes: best[0].min(best[1]),
+    }
 }
 
 struct Emitter<'a, 'd> {
@@ -220,7 +237,7 @@ struct Emitter<'a, 'd> {
 impl Emitter<'_, '_> {
     fn switch_to(&mut self, page: u8) {
         if self.page != page {
-            self.out.extend_from_slice(&[SWITCH_PAGE, page]);
+            writer::switch_page(&mut self.out, page);
             self.page = page;
         }
     }
@@ -253,18 +270,23 @@ impl Emitter<'_, '_> {
                 if literal_start(slot.attr, self.page).is_none() {
                     self.switch_to(0);
                 }
-                self.out.push(literal_start(slot.attr, self.page).expect("page 0 has every literal start"));
+                self.out.push(
+                    literal_start(slot.attr, self.page).expect("page 0 has every literal start"),
+                );
             }
         }
         let rest = &slot.text.as_bytes()[v.skip as usize..];
         self.steps.clear();
-        let c = self.arena.path(&v.value, self.table, self.page, pout, &mut self.steps);
+        let c = self
+            .arena
+            .path(&v.value, self.table, self.page, pout, &mut self.steps);
         debug_assert!(c < INF);
         for i in 0..self.steps.len() {
             match self.steps[i] {
                 Step::Inline { from, to } => {
                     self.out.push(0x03);
-                    self.out.extend_from_slice(&rest[from as usize..to as usize]);
+                    self.out
+                        .extend_from_slice(&rest[from as usize..to as usize]);
                     self.out.push(0x00);
                 }
                 Step::Token { row } => {
@@ -274,19 +296,29 @@ impl Emitter<'_, '_> {
                 }
                 Step::Table { entry, suffix } => {
                     let table = self.table.expect("table steps only with a table");
-                    self.out.push(0x83);
-                    omacp_wire::write_uintvar(&mut self.out, table.offset(entry, suffix).expect("live entry"));
+                    writer::str_t(
+                        &mut self.out,
+                        table.offset(entry, suffix).expect("live entry"),
+                    );
                     self.used[entry as usize] += 1;
                 }
-                Step::Nul => self.out.extend_from_slice(&[0x02, 0x00]),
+                Step::Nul => writer::entity(&mut self.out, '\0'),
             }
         }
         debug_assert_eq!(self.page, pout, "{slot:?}");
-        debug_assert_eq!((self.out.len() - before) as u32, info.matrix[pin as usize][pout as usize], "{slot:?}");
+        debug_assert_eq!(
+            (self.out.len() - before) as u32,
+            info.matrix[pin as usize][pout as usize],
+            "{slot:?}"
+        );
     }
 
     fn characteristic(&mut self, c: &Characteristic) {
-        let content = if c.children.is_empty() { 0 } else { HAS_CONTENT };
+        let content = if c.children.is_empty() {
+            0
+        } else {
+            HAS_CONTENT
+        };
         self.out.push(TAG_CHARACTERISTIC | HAS_ATTRS | content);
         self.slot();
         self.out.push(END);
@@ -319,11 +351,20 @@ struct Job<'a, 'd> {
 
 impl<'d> Job<'_, 'd> {
     /// Writes the document; returns the bytes and the uses of each table entry.
-    fn emit(&self, plan: &Plan, table: Option<&Table<'d>>, arena: &mut Arena) -> (Vec<u8>, Vec<u32>) {
+    fn emit(
+        &self,
+        plan: &Plan,
+        table: Option<&Table<'d>>,
+        arena: &mut Arena,
+    ) -> (Vec<u8>, Vec<u32>) {
         let table_len = table.map_or(1, Table::header_len);
         let size = 3 + table_len + self.fixed + plan.slot_bytes as usize;
         let mut out = Vec::with_capacity(size);
-        header::write(&mut out, PUBLIC_ID_PROV, table.map_or(&[][..], |t| &t.bytes));
+        writer::header(
+            &mut out,
+            PUBLIC_ID_PROV,
+            table.map_or(&[][..], |t| &t.bytes),
+        );
         let mut e = Emitter {
             slots: self.slots,
             infos: self.infos,
@@ -339,7 +380,11 @@ impl<'d> Job<'_, 'd> {
         };
         let doc = self.doc;
         let attrs = if doc.version.is_some() { HAS_ATTRS } else { 0 };
-        let content = if doc.characteristics.is_empty() { 0 } else { HAS_CONTENT };
+        let content = if doc.characteristics.is_empty() {
+            0
+        } else {
+            HAS_CONTENT
+        };
         e.out.push(TAG_ROOT | attrs | content);
         if attrs != 0 {
             e.slot();
@@ -378,13 +423,25 @@ pub fn encode(doc: &Document, opts: &EncodeOptions) -> Vec<u8> {
                     if t.kind == Kind::AttrStart(slot.attr) && text.starts_with(t.text.as_bytes()) {
                         let value = arena.scan_tokens(&text[t.text.len()..]);
                         let plain = arena.matrix(&value, None);
-                        vals.push(Val { value, row: Some(row), skip: t.text.len() as u32, plain, tabled: plain });
+                        vals.push(Val {
+                            value,
+                            row: Some(row),
+                            skip: t.text.len() as u32,
+                            plain,
+                            tabled: plain,
+                        });
                     }
                 }
             }
             let value = arena.scan_tokens(text);
             let plain = arena.matrix(&value, None);
-            vals.push(Val { value, row: None, skip: 0, plain, tabled: plain });
+            vals.push(Val {
+                value,
+                row: None,
+                skip: 0,
+                plain,
+                tabled: plain,
+            });
         }
         let mut info = SlotInfo {
             exact,
@@ -397,7 +454,13 @@ pub fn encode(doc: &Document, opts: &EncodeOptions) -> Vec<u8> {
         infos.push(info);
     }
     let plain_plan = plan(&infos);
-    let job = Job { doc, slots: &slots, infos: &infos, vals: &vals, fixed };
+    let job = Job {
+        doc,
+        slots: &slots,
+        infos: &infos,
+        vals: &vals,
+        fixed,
+    };
     let plain_size = 4 + fixed + plain_plan.slot_bytes as usize;
     if !opts.string_table {
         return job.emit(&plain_plan, None, &mut arena).0;
@@ -408,7 +471,10 @@ pub fn encode(doc: &Document, opts: &EncodeOptions) -> Vec<u8> {
         .zip(&infos)
         .filter_map(|(s, i)| {
             let v = &vals[i.literal(&vals)?];
-            Some((s.text.as_bytes(), v.plain.iter().flatten().copied().min().unwrap_or(INF)))
+            Some((
+                s.text.as_bytes(),
+                v.plain.iter().flatten().copied().min().unwrap_or(INF),
+            ))
         })
         .collect();
     let entries = strtbl::select(&mut uses);
@@ -418,7 +484,11 @@ pub fn encode(doc: &Document, opts: &EncodeOptions) -> Vec<u8> {
     let mut table = Table::new(entries);
     for (slot, info) in slots.iter().zip(&infos) {
         for v in &mut vals[info.v0 as usize..info.v1 as usize] {
-            arena.scan_table(&slot.text.as_bytes()[v.skip as usize..], &mut v.value, &table);
+            arena.scan_table(
+                &slot.text.as_bytes()[v.skip as usize..],
+                &mut v.value,
+                &table,
+            );
         }
     }
     let mut tabled_infos = infos.clone();
@@ -435,9 +505,19 @@ pub fn encode(doc: &Document, opts: &EncodeOptions) -> Vec<u8> {
         if size >= plain_size {
             break;
         }
-        let job = Job { doc, slots: &slots, infos: &tabled_infos, vals: &vals, fixed };
+        let job = Job {
+            doc,
+            slots: &slots,
+            infos: &tabled_infos,
+            vals: &vals,
+            fixed,
+        };
         let (bytes, used) = job.emit(&p, Some(&table), &mut arena);
-        if used.iter().zip(0..).all(|(&u, e)| u > 0 || table.offset(e, 0).is_none()) {
+        if used
+            .iter()
+            .zip(0..)
+            .all(|(&u, e)| u > 0 || table.offset(e, 0).is_none())
+        {
             return bytes;
         }
         table.retain_used(&used);
@@ -445,6 +525,12 @@ pub fn encode(doc: &Document, opts: &EncodeOptions) -> Vec<u8> {
             break;
         }
     }
-    let job = Job { doc, slots: &slots, infos: &infos, vals: &vals, fixed };
+    let job = Job {
+        doc,
+        slots: &slots,
+        infos: &infos,
+        vals: &vals,
+        fixed,
+    };
     job.emit(&plain_plan, None, &mut arena).0
 }

@@ -27,7 +27,10 @@ impl WbxmlError {
 
 impl From<WireError> for WbxmlError {
     fn from(e: WireError) -> Self {
-        WbxmlError { offset: e.offset, kind: ErrorKind::Wire(e.kind) }
+        WbxmlError {
+            offset: e.offset,
+            kind: ErrorKind::Wire(e.kind),
+        }
     }
 }
 

@@ -102,7 +102,9 @@ impl Charset {
             Charset::Utf8 => out.extend_from_slice(bytes),
             Charset::UsAscii => {
                 if !bytes.is_ascii() {
-                    return Err(ErrorKind::InvalidText { charset: self.name() });
+                    return Err(ErrorKind::InvalidText {
+                        charset: self.name(),
+                    });
                 }
                 out.extend_from_slice(bytes);
             }
@@ -120,7 +122,9 @@ impl Charset {
     pub fn decode(self, bytes: &[u8]) -> Result<String, ErrorKind> {
         let mut v = Vec::with_capacity(bytes.len());
         self.push(bytes, &mut v)?;
-        String::from_utf8(v).map_err(|_| ErrorKind::InvalidText { charset: self.name() })
+        String::from_utf8(v).map_err(|_| ErrorKind::InvalidText {
+            charset: self.name(),
+        })
     }
 }
 
@@ -138,12 +142,21 @@ pub(crate) struct Parsed<'a> {
 pub(crate) fn table_str(table: &[u8], index: u32, at: usize) -> Result<&[u8], WbxmlError> {
     let i = index as usize;
     if i >= table.len() {
-        return Err(WbxmlError::new(at, ErrorKind::StringTableIndex { index, len: table.len() }));
+        return Err(WbxmlError::new(
+            at,
+            ErrorKind::StringTableIndex {
+                index,
+                len: table.len(),
+            },
+        ));
     }
     let rest = &table[i..];
     match rest.iter().position(|&b| b == 0) {
         Some(n) => Ok(&rest[..n]),
-        None => Err(WbxmlError::new(at, ErrorKind::StringTableUnterminated { index })),
+        None => Err(WbxmlError::new(
+            at,
+            ErrorKind::StringTableUnterminated { index },
+        )),
     }
 }
 
@@ -157,16 +170,27 @@ pub(crate) fn parse<'a>(r: &mut Reader<'a>, limits: &Limits) -> Result<Parsed<'a
     let pid_at = r.offset();
     let pid = r.uintvar()?;
     // A literal public id is 0 followed by a string-table index; the table comes later.
-    let literal_index = if pid == 0 { Some((r.offset(), r.uintvar()?)) } else { None };
+    let literal_index = if pid == 0 {
+        Some((r.offset(), r.uintvar()?))
+    } else {
+        None
+    };
     let cs_at = r.offset();
-    let charset_mib = if version == 0 { None } else { Some(r.uintvar()?) };
+    let charset_mib = if version == 0 {
+        None
+    } else {
+        Some(r.uintvar()?)
+    };
     let charset = Charset::from_mib(charset_mib).map_err(|k| WbxmlError::new(cs_at, k))?;
     let len_at = r.offset();
     let len = r.uintvar()?;
     if len as usize > limits.max_string_table {
         return Err(WbxmlError::new(
             len_at,
-            ErrorKind::StringTableTooLarge { len, limit: limits.max_string_table },
+            ErrorKind::StringTableTooLarge {
+                len,
+                limit: limits.max_string_table,
+            },
         ));
     }
     let table = r.take(len as usize)?;
@@ -178,19 +202,15 @@ pub(crate) fn parse<'a>(r: &mut Reader<'a>, limits: &Limits) -> Result<Parsed<'a
         }
     };
     Ok(Parsed {
-        header: Header { version, public_id, charset: charset_mib, string_table_len: table.len() },
+        header: Header {
+            version,
+            public_id,
+            charset: charset_mib,
+            string_table_len: table.len(),
+        },
         charset,
         table,
     })
-}
-
-/// Writes a WBXML 1.3 header with a well-known public id, UTF-8, and `table`.
-pub(crate) fn write(out: &mut Vec<u8>, public_id: u32, table: &[u8]) {
-    out.push(VERSION_1_3);
-    omacp_wire::write_uintvar(out, public_id);
-    omacp_wire::write_uintvar(out, MIB_UTF8);
-    omacp_wire::write_uintvar(out, table.len() as u32);
-    out.extend_from_slice(table);
 }
 
 #[cfg(test)]
@@ -214,7 +234,10 @@ mod tests {
     fn charset_policy() {
         assert_eq!(Charset::from_mib(Some(0)), Ok(Charset::Utf8));
         assert_eq!(Charset::from_mib(Some(4)), Ok(Charset::Latin1));
-        assert_eq!(Charset::from_mib(Some(1015)), Err(ErrorKind::UnsupportedCharset(1015)));
+        assert_eq!(
+            Charset::from_mib(Some(1015)),
+            Err(ErrorKind::UnsupportedCharset(1015))
+        );
         assert_eq!(Charset::Latin1.decode(b"caf\xE9").unwrap(), "café");
         assert!(Charset::UsAscii.decode(b"caf\xE9").is_err());
         assert!(Charset::Utf8.decode(b"caf\xE9").is_err());
@@ -224,7 +247,10 @@ mod tests {
     fn literal_public_id_index_is_checked() {
         let bytes = [0x03, 0x00, 0x05, 0x6A, 0x02, b'a', 0x00];
         let e = parse(&mut Reader::new(&bytes), &Limits::HANDSET).unwrap_err();
-        assert_eq!((e.offset, e.kind), (2, ErrorKind::StringTableIndex { index: 5, len: 2 }));
+        assert_eq!(
+            (e.offset, e.kind),
+            (2, ErrorKind::StringTableIndex { index: 5, len: 2 })
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //!
 //! - [`parser`]: a generic WBXML 1.0–1.3 pull parser, independent of PROV, with
 //!   [`Limits`] and typed, offset-carrying errors ([`WbxmlError`]).
+//! - [`writer`]: the WBXML 1.3 header and global tokens, for any application.
 //! - [`tokens`]: the PROV code pages, declared once and checked at compile time.
 //! - [`decode()`] / [`encode()`]: PROV WBXML ⇄ [`omacp_doc::Document`]. The encoder
 //!   searches for the smallest encoding (string table, code pages, token fragments).
@@ -29,9 +30,10 @@ pub mod parser;
 mod pieces;
 mod strtbl;
 pub mod tokens;
+pub mod writer;
 
-pub use decode::{decode, DecodeDiagnostic, DecodeOptions, Decoded, Dropped};
-pub use encode::{encode, EncodeOptions};
+pub use decode::{DecodeDiagnostic, DecodeOptions, Decoded, Dropped, decode};
+pub use encode::{EncodeOptions, encode};
 pub use error::{ErrorKind, WbxmlError};
 pub use header::{Charset, Header, PublicId};
 pub use limits::Limits;

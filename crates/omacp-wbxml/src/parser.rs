@@ -15,7 +15,6 @@ use omacp_wire::Reader;
 use crate::error::{Context, ErrorKind, WbxmlError};
 use crate::header::{self, Charset, Header};
 use crate::limits::Limits;
-use crate::tokens::global_name;
 
 const SWITCH_PAGE: u8 = 0x00;
 const END: u8 = 0x01;
@@ -28,6 +27,39 @@ const STR_T: u8 = 0x83;
 const LITERAL_A: u8 = 0x84;
 const OPAQUE: u8 = 0xC3;
 const LITERAL_AC: u8 = 0xC4;
+
+/// True for bytes that are WBXML global tokens on every page (wbxml.md §2.1): the
+/// low six bits are 0x00–0x04 in each quarter of the byte space.
+pub const fn is_global(byte: u8) -> bool {
+    (byte & 0x3F) < 0x05
+}
+
+/// The name WAP-192 gives a global token byte.
+pub const fn global_name(byte: u8) -> &'static str {
+    match byte {
+        0x00 => "SWITCH_PAGE",
+        0x01 => "END",
+        0x02 => "ENTITY",
+        0x03 => "STR_I",
+        0x04 => "LITERAL",
+        0x40 => "EXT_I_0",
+        0x41 => "EXT_I_1",
+        0x42 => "EXT_I_2",
+        0x43 => "PI",
+        0x44 => "LITERAL_C",
+        0x80 => "EXT_T_0",
+        0x81 => "EXT_T_1",
+        0x82 => "EXT_T_2",
+        0x83 => "STR_T",
+        0x84 => "LITERAL_A",
+        0xC0 => "EXT_0",
+        0xC1 => "EXT_1",
+        0xC2 => "EXT_2",
+        0xC3 => "OPAQUE",
+        0xC4 => "LITERAL_AC",
+        _ => "(not a global token)",
+    }
+}
 
 /// The token tables of one WBXML application.
 pub trait Vocabulary {
@@ -186,7 +218,10 @@ impl<'a, V: Vocabulary> Parser<'a, V> {
         if bytes.len() > limits.max_input {
             return Err(WbxmlError::new(
                 0,
-                ErrorKind::InputTooLarge { len: bytes.len(), limit: limits.max_input },
+                ErrorKind::InputTooLarge {
+                    len: bytes.len(),
+                    limit: limits.max_input,
+                },
             ));
         }
         let mut r = Reader::new(bytes);
@@ -246,8 +281,19 @@ impl<'a, V: Vocabulary> Parser<'a, V> {
     }
 
     fn unexpected(&self, at: usize, token: u8, context: Context) -> WbxmlError {
-        let name = if crate::tokens::is_global(token) { global_name(token) } else { "a non-global token" };
-        self.err(at, ErrorKind::UnexpectedToken { token, name, context })
+        let name = if is_global(token) {
+            global_name(token)
+        } else {
+            "a non-global token"
+        };
+        self.err(
+            at,
+            ErrorKind::UnexpectedToken {
+                token,
+                name,
+                context,
+            },
+        )
     }
 
     fn table_ref(&mut self) -> Result<&'a [u8], WbxmlError> {
@@ -265,7 +311,11 @@ impl<'a, V: Vocabulary> Parser<'a, V> {
             match self.state {
                 State::Done => return Ok(None),
                 State::PendingEnd => {
-                    self.state = if self.depth == 0 { State::Epilog } else { State::Content };
+                    self.state = if self.depth == 0 {
+                        State::Epilog
+                    } else {
+                        State::Content
+                    };
                     return Ok(Some(Event::End));
                 }
                 State::Prolog | State::Epilog => {
@@ -300,7 +350,11 @@ impl<'a, V: Vocabulary> Parser<'a, V> {
                         }
                         END => {
                             self.depth -= 1;
-                            self.state = if self.depth == 0 { State::Epilog } else { State::Content };
+                            self.state = if self.depth == 0 {
+                                State::Epilog
+                            } else {
+                                State::Content
+                            };
                             return Ok(Some(Event::End));
                         }
                         PI => {
@@ -315,7 +369,11 @@ impl<'a, V: Vocabulary> Parser<'a, V> {
                     }
                 }
                 State::Attributes | State::Pi => {
-                    let context = if self.state == State::Pi { Context::Pi } else { Context::Attributes };
+                    let context = if self.state == State::Pi {
+                        Context::Pi
+                    } else {
+                        Context::Attributes
+                    };
                     let b = self.r.u8()?;
                     match b {
                         SWITCH_PAGE => {
@@ -336,7 +394,9 @@ impl<'a, V: Vocabulary> Parser<'a, V> {
                             }
                             return Ok(Some(Event::AttributesEnd));
                         }
-                        PI | LITERAL_C | LITERAL_A | LITERAL_AC => return Err(self.unexpected(at, b, context)),
+                        PI | LITERAL_C | LITERAL_A | LITERAL_AC => {
+                            return Err(self.unexpected(at, b, context));
+                        }
                         _ => {}
                     }
                     if let Some(p) = self.piece(b)? {
@@ -345,7 +405,12 @@ impl<'a, V: Vocabulary> Parser<'a, V> {
                         }
                         self.value_len += p.len();
                         if self.value_len > self.limits.max_value_len {
-                            return Err(self.err(at, ErrorKind::ValueTooLong { limit: self.limits.max_value_len }));
+                            return Err(self.err(
+                                at,
+                                ErrorKind::ValueTooLong {
+                                    limit: self.limits.max_value_len,
+                                },
+                            ));
                         }
                         return Ok(Some(Event::Value(p)));
                     }
@@ -357,7 +422,12 @@ impl<'a, V: Vocabulary> Parser<'a, V> {
                         let (name, prefix) = self.attr_start(b)?;
                         self.in_attribute = true;
                         self.value_len = prefix.len();
-                        return Ok(Some(Event::Attribute { name, prefix, page: self.attr_page, token: b }));
+                        return Ok(Some(Event::Attribute {
+                            name,
+                            prefix,
+                            page: self.attr_page,
+                            token: b,
+                        }));
                     }
                     if !self.in_attribute {
                         return Err(self.err(at, ErrorKind::ValueWithoutAttribute));
@@ -368,7 +438,12 @@ impl<'a, V: Vocabulary> Parser<'a, V> {
                     };
                     self.value_len += p.len();
                     if self.value_len > self.limits.max_value_len {
-                        return Err(self.err(at, ErrorKind::ValueTooLong { limit: self.limits.max_value_len }));
+                        return Err(self.err(
+                            at,
+                            ErrorKind::ValueTooLong {
+                                limit: self.limits.max_value_len,
+                            },
+                        ));
                     }
                     return Ok(Some(Event::Value(p)));
                 }
@@ -378,6 +453,7 @@ impl<'a, V: Vocabulary> Parser<'a, V> {
 
     /// Reads the global string/extension/opaque token `b` (already consumed), or returns
     /// `None` when `b` is not one.
+    #[inline]
     fn piece(&mut self, b: u8) -> Result<Option<Piece<'a>>, WbxmlError> {
         Ok(Some(match b {
             ENTITY => Piece::Entity(self.r.uintvar()?),
@@ -394,6 +470,7 @@ impl<'a, V: Vocabulary> Parser<'a, V> {
         }))
     }
 
+    #[inline]
     fn attr_start(&mut self, b: u8) -> Result<(Name<'a>, &'static str), WbxmlError> {
         if b == LITERAL {
             return Ok((Name::Literal(self.table_ref()?), ""));
@@ -412,7 +489,7 @@ impl<'a, V: Vocabulary> Parser<'a, V> {
                 self.attr_page = self.r.u8()?;
                 continue;
             }
-            if b >= 0x80 || (crate::tokens::is_global(b) && b != LITERAL) {
+            if b >= 0x80 || (is_global(b) && b != LITERAL) {
                 return Err(self.unexpected(at, b, Context::Pi));
             }
             let (name, prefix) = self.attr_start(b)?;
@@ -423,17 +500,32 @@ impl<'a, V: Vocabulary> Parser<'a, V> {
         }
     }
 
-    fn start_element(&mut self, b: u8, at: usize, context: Context) -> Result<Event<'a>, WbxmlError> {
+    fn start_element(
+        &mut self,
+        b: u8,
+        at: usize,
+        context: Context,
+    ) -> Result<Event<'a>, WbxmlError> {
         if self.depth >= self.limits.max_depth {
-            return Err(self.err(at, ErrorKind::TooDeep { limit: self.limits.max_depth }));
+            return Err(self.err(
+                at,
+                ErrorKind::TooDeep {
+                    limit: self.limits.max_depth,
+                },
+            ));
         }
         self.elements += 1;
         if self.elements > self.limits.max_elements {
-            return Err(self.err(at, ErrorKind::TooManyElements { limit: self.limits.max_elements }));
+            return Err(self.err(
+                at,
+                ErrorKind::TooManyElements {
+                    limit: self.limits.max_elements,
+                },
+            ));
         }
         let name = match b {
             LITERAL | LITERAL_C | LITERAL_A | LITERAL_AC => Name::Literal(self.table_ref()?),
-            _ if crate::tokens::is_global(b) => return Err(self.unexpected(at, b, context)),
+            _ if is_global(b) => return Err(self.unexpected(at, b, context)),
             _ => match self.vocab.tag(self.tag_page, b & 0x3F) {
                 Some(n) => Name::Token(n),
                 None => Name::Unknown,
@@ -450,6 +542,12 @@ impl<'a, V: Vocabulary> Parser<'a, V> {
         } else {
             self.state = State::PendingEnd;
         }
-        Ok(Event::Start { name, page: self.tag_page, token: b, attributes, content })
+        Ok(Event::Start {
+            name,
+            page: self.tag_page,
+            token: b,
+            attributes,
+            content,
+        })
     }
 }

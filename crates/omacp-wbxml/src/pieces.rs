@@ -57,8 +57,14 @@ pub(crate) struct Table<'d> {
 impl<'d> Table<'d> {
     /// A table holding `entries` in this order.
     pub fn new(entries: Vec<&'d [u8]>) -> Table<'d> {
-        let mut t =
-            Table { offsets: Vec::new(), bytes: Vec::new(), head: [0; 256], next: Vec::new(), pairs: [0; 16], entries };
+        let mut t = Table {
+            offsets: Vec::new(),
+            bytes: Vec::new(),
+            head: [0; 256],
+            next: Vec::new(),
+            pairs: [0; 16],
+            entries,
+        };
         t.entries.retain(|e| !e.is_empty());
         t.next = vec![0; t.entries.len()];
         for (i, e) in t.entries.iter().enumerate().rev() {
@@ -165,6 +171,9 @@ pub(crate) struct Value {
     p1: u32,
     /// True when the value has no match at all (one inline string).
     plain: bool,
+    /// True when the value has exactly one match and it covers the whole value (a
+    /// token-only value, or a string the table holds): priced without the search.
+    whole: bool,
     /// Some table suffix matched.
     pub tabled: bool,
 }
@@ -225,13 +234,25 @@ impl Arena {
                 for &row in VALUES_BY_FIRST.get(c) {
                     let t = TOKENS[row as usize].text.as_bytes();
                     // The second byte rules out most candidates before a full compare.
-                    if rest.len() >= t.len() && (t.len() < 2 || rest[1] == t[1]) && &rest[..t.len()] == t {
+                    if rest.len() >= t.len()
+                        && (t.len() < 2 || rest[1] == t[1])
+                        && &rest[..t.len()] == t
+                    {
                         self.push(i, i + t.len(), Step::Token { row });
                     }
                 }
             }
         }
-        let mut v = Value { len: s.len() as u32, m0, m1: self.matches.len() as u32, p0: 0, p1: 0, plain: true, tabled: false };
+        let mut v = Value {
+            len: s.len() as u32,
+            m0,
+            m1: self.matches.len() as u32,
+            p0: 0,
+            p1: 0,
+            plain: true,
+            whole: false,
+            tabled: false,
+        };
         self.index(&mut v);
         v
     }
@@ -260,7 +281,14 @@ impl Arena {
                     l -= 1;
                 }
                 if l > 1 || l == s.len() {
-                    self.push(i + 1 - l, i + 1, Step::Table { entry: e - 1, suffix: l as u32 });
+                    self.push(
+                        i + 1 - l,
+                        i + 1,
+                        Step::Table {
+                            entry: e - 1,
+                            suffix: l as u32,
+                        },
+                    );
                 }
                 e = table.next[e as usize - 1];
             }
@@ -269,7 +297,8 @@ impl Arena {
             return;
         }
         // The value's own matches move behind the new ones so its range stays contiguous.
-        self.matches.extend_from_within(v.m0 as usize..v.m1 as usize);
+        self.matches
+            .extend_from_within(v.m0 as usize..v.m1 as usize);
         v.m0 = found as u32;
         v.m1 = self.matches.len() as u32;
         v.tabled = true;
@@ -277,14 +306,24 @@ impl Arena {
     }
 
     fn push(&mut self, start: usize, end: usize, step: Step) {
-        self.matches.push(Match { start: start as u32, end: end as u32, step, from_k: 0, to_k: 0 });
+        self.matches.push(Match {
+            start: start as u32,
+            end: end as u32,
+            step,
+            from_k: 0,
+            to_k: 0,
+        });
     }
 
     /// Sorts the value's matches and lists its positions.
     fn index(&mut self, v: &mut Value) {
         v.plain = v.m0 == v.m1;
+        v.whole = v.m1 == v.m0 + 1 && {
+            let m = &self.matches[v.m0 as usize];
+            m.start == 0 && m.end == v.len
+        };
         v.p0 = self.pos.len() as u32;
-        if !v.plain {
+        if !v.plain && !v.whole {
             let ms = &mut self.matches[v.m0 as usize..v.m1 as usize];
             let base = self.pos.len();
             self.pos.push(0);
@@ -319,16 +358,28 @@ impl Arena {
         match m.step {
             Step::Token { row } => Some((1, Some(TOKENS[row as usize].page as usize))),
             Step::Nul => Some((2, None)),
-            Step::Table { entry, suffix } => Some((1 + mb_len(table?.offset(entry, suffix)?), None)),
+            Step::Table { entry, suffix } => {
+                Some((1 + mb_len(table?.offset(entry, suffix)?), None))
+            }
             Step::Inline { .. } => None,
         }
     }
 
     /// Cost of `v` per `[entry page][exit page]`, with `table` or without one.
     pub fn matrix(&mut self, v: &Value, table: Option<&Table<'_>>) -> Matrix {
+        let inline = if v.len == 0 { 0 } else { v.len + 2 };
         if v.plain {
-            let c = if v.len == 0 { 0 } else { v.len + 2 };
-            return [[c, INF], [INF, c]];
+            return [[inline, INF], [INF, inline]];
+        }
+        if v.whole {
+            let mut out = [[inline, INF], [INF, inline]];
+            if let Some((bytes, page)) = Self::bytes_of(&self.matches[v.m0 as usize], table) {
+                for (s, row) in out.iter_mut().enumerate() {
+                    let q = page.unwrap_or(s);
+                    row[q] = row[q].min(bytes + if s == q { 0 } else { 2 });
+                }
+            }
+            return out;
         }
         let (p0, p1) = (v.p0 as usize, v.p1 as usize);
         let n = p1 - p0;
@@ -355,7 +406,9 @@ impl Arena {
                 }
             }
             for m in starts {
-                let Some((bytes, page)) = Self::bytes_of(m, table) else { continue };
+                let Some((bytes, page)) = Self::bytes_of(m, table) else {
+                    continue;
+                };
                 let to = m.to_k as usize;
                 for s in 0..2 {
                     for p in 0..2 {
@@ -379,13 +432,38 @@ impl Arena {
     }
 
     /// The cheapest steps for `v` from page `start` to page `end`; returns their cost.
-    pub fn path(&mut self, v: &Value, table: Option<&Table<'_>>, start: u8, end: u8, out: &mut Vec<Step>) -> u32 {
+    pub fn path(
+        &mut self,
+        v: &Value,
+        table: Option<&Table<'_>>,
+        start: u8,
+        end: u8,
+        out: &mut Vec<Step>,
+    ) -> u32 {
         if v.len == 0 {
             return if start == end { 0 } else { INF };
         }
         if v.plain {
             out.push(Step::Inline { from: 0, to: v.len });
             return if start == end { v.len + 2 } else { INF };
+        }
+        if v.whole {
+            let m = self.matches[v.m0 as usize];
+            let inline = if start == end { v.len + 2 } else { INF };
+            let via = Self::bytes_of(&m, table).map_or(INF, |(bytes, page)| {
+                let q = page.unwrap_or(start as usize);
+                if q == end as usize {
+                    bytes + if q == start as usize { 0 } else { 2 }
+                } else {
+                    INF
+                }
+            });
+            if via < inline {
+                out.push(m.step);
+                return via;
+            }
+            out.push(Step::Inline { from: 0, to: v.len });
+            return inline;
         }
         let (p0, p1) = (v.p0 as usize, v.p1 as usize);
         let n = p1 - p0;
@@ -414,22 +492,35 @@ impl Arena {
                     };
                     if c < self.cost1[k + 1][p * 2 + 1] {
                         self.cost1[k + 1][p * 2 + 1] = c;
-                        self.back[k + 1][p * 2 + 1] = Back { from_k: k as u32, via: VIA_INLINE, from_state: from as u8 };
+                        self.back[k + 1][p * 2 + 1] = Back {
+                            from_k: k as u32,
+                            via: VIA_INLINE,
+                            from_state: from as u8,
+                        };
                     }
                 }
             }
             for (j, m) in starts.iter().enumerate() {
-                let Some((bytes, page)) = Self::bytes_of(m, table) else { continue };
+                let Some((bytes, page)) = Self::bytes_of(m, table) else {
+                    continue;
+                };
                 let to = m.to_k as usize;
                 for p in 0..2 {
-                    let (src, from) =
-                        if here[p * 2 + 1] < here[p * 2] { (here[p * 2 + 1], p * 2 + 1) } else { (here[p * 2], p * 2) };
+                    let (src, from) = if here[p * 2 + 1] < here[p * 2] {
+                        (here[p * 2 + 1], p * 2 + 1)
+                    } else {
+                        (here[p * 2], p * 2)
+                    };
                     let q = page.unwrap_or(p);
                     let c = src + bytes + if p == q { 0 } else { 2 };
                     if c < self.cost1[to][q * 2] {
                         self.cost1[to][q * 2] = c;
                         let via = (ms0 + starts_at + j) as u32;
-                        self.back[to][q * 2] = Back { from_k: k as u32, via, from_state: from as u8 };
+                        self.back[to][q * 2] = Back {
+                            from_k: k as u32,
+                            via,
+                            from_state: from as u8,
+                        };
                     }
                 }
             }
@@ -441,7 +532,11 @@ impl Arena {
             return INF;
         }
         let first = out.len();
-        let mut state = if last[e * 2 + 1] < last[e * 2] { e * 2 + 1 } else { e * 2 };
+        let mut state = if last[e * 2 + 1] < last[e * 2] {
+            e * 2 + 1
+        } else {
+            e * 2
+        };
         let mut k = n - 1;
         let mut run_end: Option<u32> = None;
         while k > 0 {
@@ -450,7 +545,10 @@ impl Arena {
                 run_end.get_or_insert(self.pos[p0 + k]);
                 if b.from_state & 1 == 0 {
                     let to = run_end.take().unwrap_or(self.pos[p0 + k]);
-                    out.push(Step::Inline { from: self.pos[p0 + b.from_k as usize], to });
+                    out.push(Step::Inline {
+                        from: self.pos[p0 + b.from_k as usize],
+                        to,
+                    });
                 }
             } else {
                 out.push(self.matches[b.via as usize].step);
@@ -489,7 +587,10 @@ mod tests {
         assert_eq!(run("HTTP-DIGEST,HTTP-BASIC", 1, None).0[1], 5);
         // From page 0: HTTP-DIGEST (0x9D), switch, ',' HTTP- BASIC = 1 + 2 + 3.
         assert_eq!(run("HTTP-DIGEST,HTTP-BASIC", 0, None).0[1], 6);
-        assert_eq!(run("internet", 0, None), ([10, INF], vec![Step::Inline { from: 0, to: 8 }]));
+        assert_eq!(
+            run("internet", 0, None),
+            ([10, INF], vec![Step::Inline { from: 0, to: 8 }])
+        );
     }
 
     #[test]
@@ -497,7 +598,13 @@ mod tests {
         let t = Table::new(vec![b"CHT_emome"]);
         let (c, v) = run("emome", 0, Some(&t));
         assert_eq!(c[0], 2);
-        assert_eq!(v, vec![Step::Table { entry: 0, suffix: 5 }]);
+        assert_eq!(
+            v,
+            vec![Step::Table {
+                entry: 0,
+                suffix: 5
+            }]
+        );
         assert_eq!(t.offset(0, 5), Some(4));
         let (c, v) = run("a\0b", 0, None);
         assert_eq!(c[0], 3 + 2 + 3);
@@ -506,7 +613,16 @@ mod tests {
         let t = Table::new(vec![b"Example MMS"]);
         let (c, v) = run("Example MMS proxy", 0, Some(&t));
         assert_eq!(c[0], 2 + 8);
-        assert_eq!(v, vec![Step::Table { entry: 0, suffix: 11 }, Step::Inline { from: 11, to: 17 }]);
+        assert_eq!(
+            v,
+            vec![
+                Step::Table {
+                    entry: 0,
+                    suffix: 11
+                },
+                Step::Inline { from: 11, to: 17 }
+            ]
+        );
     }
 
     #[test]
@@ -522,7 +638,16 @@ mod tests {
     fn never_splits_a_character() {
         let t = Table::new(vec!["éé".as_bytes()]);
         let (_, v) = run("xéé", 0, Some(&t));
-        assert_eq!(v, vec![Step::Inline { from: 0, to: 1 }, Step::Table { entry: 0, suffix: 4 }]);
+        assert_eq!(
+            v,
+            vec![
+                Step::Inline { from: 0, to: 1 },
+                Step::Table {
+                    entry: 0,
+                    suffix: 4
+                }
+            ]
+        );
         // U+01E9 is C7 A9: it shares only a continuation byte with "aé" (61 C3 A9).
         let t = Table::new(vec!["aé".as_bytes()]);
         let (c, v) = run("\u{1E9}", 0, Some(&t));

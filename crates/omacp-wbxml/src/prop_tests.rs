@@ -6,10 +6,14 @@ use omacp_testkit::vectors::{CHT_WBXML, SPEC_APPENDIX_WBXML};
 use proptest::prelude::*;
 
 use crate::tokens::{Attr, Kind, TOKENS};
-use crate::{decode, encode, DecodeOptions, EncodeOptions};
+use crate::{DecodeOptions, EncodeOptions, decode, encode};
 
 fn table_texts(kind: Kind) -> Vec<String> {
-    TOKENS.iter().filter(|t| t.kind == kind && !t.text.is_empty()).map(|t| t.text.to_string()).collect()
+    TOKENS
+        .iter()
+        .filter(|t| t.kind == kind && !t.text.is_empty())
+        .map(|t| t.text.to_string())
+        .collect()
 }
 
 fn text(kind: Kind) -> impl Strategy<Value = String> {
@@ -23,17 +27,26 @@ fn text(kind: Kind) -> impl Strategy<Value = String> {
 }
 
 fn parm() -> impl Strategy<Value = Node> {
-    (text(Kind::AttrStart(Attr::Name)), prop::option::of(text(Kind::AttrValue)))
+    (
+        text(Kind::AttrStart(Attr::Name)),
+        prop::option::of(text(Kind::AttrValue)),
+    )
         .prop_map(|(name, value)| Node::Parm(Parm { name, value }))
 }
 
 fn characteristic() -> impl Strategy<Value = Characteristic> {
-    let leaf = (text(Kind::AttrStart(Attr::Type)), prop::collection::vec(parm(), 0..5))
+    let leaf = (
+        text(Kind::AttrStart(Attr::Type)),
+        prop::collection::vec(parm(), 0..5),
+    )
         .prop_map(|(kind, children)| Characteristic { kind, children });
     leaf.prop_recursive(3, 24, 5, |inner| {
         (
             text(Kind::AttrStart(Attr::Type)),
-            prop::collection::vec(prop_oneof![parm(), inner.prop_map(Node::Characteristic)], 0..6),
+            prop::collection::vec(
+                prop_oneof![parm(), inner.prop_map(Node::Characteristic)],
+                0..6,
+            ),
         )
             .prop_map(|(kind, children)| Characteristic { kind, children })
     })
@@ -41,10 +54,17 @@ fn characteristic() -> impl Strategy<Value = Characteristic> {
 
 fn document() -> impl Strategy<Value = Document> {
     (
-        prop::option::of(prop_oneof![Just("1.0".to_string()), Just("1.1".to_string()), "(?s).{0,4}"]),
+        prop::option::of(prop_oneof![
+            Just("1.0".to_string()),
+            Just("1.1".to_string()),
+            "(?s).{0,4}"
+        ]),
         prop::collection::vec(characteristic(), 0..5),
     )
-        .prop_map(|(version, characteristics)| Document { version, characteristics })
+        .prop_map(|(version, characteristics)| Document {
+            version,
+            characteristics,
+        })
 }
 
 proptest! {

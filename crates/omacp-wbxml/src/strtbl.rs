@@ -51,7 +51,11 @@ fn lcp(a: &[u8], b: &[u8]) -> usize {
 }
 
 fn lcs(a: &[u8], b: &[u8]) -> usize {
-    a.iter().rev().zip(b.iter().rev()).take_while(|(x, y)| x == y).count()
+    a.iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// Shortens `l` until `s[..l]` ends on a character boundary.
@@ -78,7 +82,12 @@ pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
     for &(t, base) in uses.iter() {
         match cands.last_mut() {
             Some(c) if c.text == t => c.count += 1,
-            _ => cands.push(Cand { text: t, count: 1, base, served: false }),
+            _ => cands.push(Cand {
+                text: t,
+                count: 1,
+                base,
+                served: false,
+            }),
         }
     }
     // A STR_T costs at least 2 bytes: strings no dearer than that cannot gain.
@@ -91,16 +100,17 @@ pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
     // Phase 1: suffix families. In reversed-bytes order the strings ending with `t`
     // follow `t` directly, so each string's family parent is its successor.
     let mut rev: Vec<u32> = (0..cands.len() as u32).collect();
-    rev.sort_unstable_by(|&a, &b| cands[a as usize].text.iter().rev().cmp(cands[b as usize].text.iter().rev()));
+    let reversed = Reversed::new(cands.iter().map(|c| c.text));
+    rev.sort_unstable_by(|&a, &b| reversed.get(a).cmp(reversed.get(b)));
     let mut head = vec![u32::MAX; cands.len()];
     let mut gain = vec![0i64; cands.len()];
     for k in (0..rev.len()).rev() {
         let i = rev[k] as usize;
         head[i] = i as u32;
-        if let Some(&n) = rev.get(k + 1) {
-            if cands[n as usize].text.ends_with(cands[i].text) {
-                head[i] = head[n as usize];
-            }
+        if let Some(&n) = rev.get(k + 1)
+            && cands[n as usize].text.ends_with(cands[i].text)
+        {
+            head[i] = head[n as usize];
         }
         let h = head[i] as usize;
         gain[h] += i64::from(cands[i].count) * (i64::from(cands[i].base) - 2);
@@ -129,11 +139,25 @@ pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
         if l >= 4 {
             let p = &a[..l];
             let o0 = occs.len() as u32;
-            let first = lex[..=k].iter().rposition(|&i| !cands[i as usize].text.starts_with(p)).map_or(0, |j| j + 1);
-            for &i in lex[first..].iter().take_while(|&&i| cands[i as usize].text.starts_with(p)) {
-                occs.push(Occ { cand: i, start: 0, end: l as u32 });
+            let first = lex[..=k]
+                .iter()
+                .rposition(|&i| !cands[i as usize].text.starts_with(p))
+                .map_or(0, |j| j + 1);
+            for &i in lex[first..]
+                .iter()
+                .take_while(|&&i| cands[i as usize].text.starts_with(p))
+            {
+                occs.push(Occ {
+                    cand: i,
+                    start: 0,
+                    end: l as u32,
+                });
             }
-            pieces.push(Piece { text: p, o0, o1: occs.len() as u32 });
+            pieces.push(Piece {
+                text: p,
+                o0,
+                o1: occs.len() as u32,
+            });
         }
     }
     for (k, w) in revr.windows(2).enumerate() {
@@ -142,12 +166,26 @@ pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
         if l >= 4 {
             let s = &a[a.len() - l..];
             let o0 = occs.len() as u32;
-            let first = revr[..=k].iter().rposition(|&i| !cands[i as usize].text.ends_with(s)).map_or(0, |j| j + 1);
-            for &i in revr[first..].iter().take_while(|&&i| cands[i as usize].text.ends_with(s)) {
+            let first = revr[..=k]
+                .iter()
+                .rposition(|&i| !cands[i as usize].text.ends_with(s))
+                .map_or(0, |j| j + 1);
+            for &i in revr[first..]
+                .iter()
+                .take_while(|&&i| cands[i as usize].text.ends_with(s))
+            {
                 let n = cands[i as usize].text.len() as u32;
-                occs.push(Occ { cand: i, start: n - l as u32, end: n });
+                occs.push(Occ {
+                    cand: i,
+                    start: n - l as u32,
+                    end: n,
+                });
             }
-            pieces.push(Piece { text: s, o0, o1: occs.len() as u32 });
+            pieces.push(Piece {
+                text: s,
+                o0,
+                o1: occs.len() as u32,
+            });
         }
     }
     let mut words: Vec<(&'d [u8], Occ)> = Vec::with_capacity(lex.len());
@@ -160,7 +198,14 @@ pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
         for (j, b) in t.iter().enumerate().chain([(t.len(), &b' ')]) {
             if b.is_ascii_whitespace() {
                 if j - start >= 4 {
-                    words.push((&t[start..j], Occ { cand: i, start: start as u32, end: j as u32 }));
+                    words.push((
+                        &t[start..j],
+                        Occ {
+                            cand: i,
+                            start: start as u32,
+                            end: j as u32,
+                        },
+                    ));
                 }
                 start = j + 1;
             }
@@ -168,69 +213,131 @@ pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
     }
     words.sort_unstable_by(|a, b| a.0.cmp(b.0));
     for group in words.chunk_by(|a, b| a.0 == b.0) {
-        let uses: u32 = group.iter().map(|(_, o)| cands[o.cand as usize].count).sum();
+        let uses: u32 = group
+            .iter()
+            .map(|(_, o)| cands[o.cand as usize].count)
+            .sum();
         if uses >= 2 {
             let o0 = occs.len() as u32;
             occs.extend(group.iter().map(|(_, o)| *o));
-            pieces.push(Piece { text: group[0].0, o0, o1: occs.len() as u32 });
+            pieces.push(Piece {
+                text: group[0].0,
+                o0,
+                o1: occs.len() as u32,
+            });
         }
     }
     pieces.sort_by(|a, b| a.text.cmp(b.text));
     pieces.dedup_by(|a, b| a.text == b.text);
 
-    let mut claims: Vec<Occ> = Vec::with_capacity(occs.len());
-    loop {
-        let mut best: Option<(i64, usize)> = None;
-        for (pi, p) in pieces.iter().enumerate() {
-            let mut g = -(p.text.len() as i64 + 1);
-            for o in &occs[p.o0 as usize..p.o1 as usize] {
-                let c = &cands[o.cand as usize];
-                let mut left_free = o.start == 0;
-                let mut right_free = o.end as usize == c.text.len();
-                let mut clash = false;
-                for k in claims.iter().filter(|k| k.cand == o.cand) {
-                    clash |= k.start < o.end && o.start < k.end;
-                    left_free |= k.end == o.start;
-                    right_free |= k.start == o.end;
-                }
-                if clash {
-                    continue;
-                }
-                let len = p.text.len() as i64;
-                let per = match (left_free, right_free) {
-                    (true, true) if o.start == 0 && o.end as usize == c.text.len() => i64::from(c.base) - 2,
-                    (true, true) => len,
-                    (true, false) | (false, true) => len - 2,
-                    (false, false) => len - 4,
-                };
-                g += i64::from(c.count) * per;
-            }
-            if g > 0 && best.is_none_or(|(bg, _)| g > bg) {
-                best = Some((g, pi));
-            }
-        }
-        let Some((g, pi)) = best else { break };
-        let p = pieces.swap_remove(pi);
+    // Greedy by estimated gain, evaluated lazily: keys start as bounds (every unclashed
+    // occurrence replacing a whole inline run); a key computed in the current round is
+    // exact, so when it comes out on top that piece is the round's choice. (Claims can
+    // raise a piece's gain by making a neighbour region an edge; a stale lower key then
+    // just delays it a round.)
+    let mut claims: Vec<Vec<(u32, u32)>> = vec![Vec::new(); cands.len()];
+    let evaluate = |p: &Piece<'_>, claims: &[Vec<(u32, u32)>]| -> (i64, i64) {
+        let len = p.text.len() as i64;
+        let (mut g, mut bound) = (-(len + 1), -(len + 1));
         for o in &occs[p.o0 as usize..p.o1 as usize] {
-            if !claims.iter().any(|k| k.cand == o.cand && k.start < o.end && o.start < k.end) {
-                claims.push(*o);
+            let c = &cands[o.cand as usize];
+            let whole = o.start == 0 && o.end as usize == c.text.len();
+            let mut left_free = o.start == 0;
+            let mut right_free = o.end as usize == c.text.len();
+            let mut clash = false;
+            for &(ks, ke) in &claims[o.cand as usize] {
+                clash |= ks < o.end && o.start < ke;
+                left_free |= ke == o.start;
+                right_free |= ks == o.end;
             }
+            if clash {
+                continue;
+            }
+            let k = i64::from(c.count);
+            let best = if whole { i64::from(c.base) - 2 } else { len };
+            bound += k * best;
+            g += k * match (left_free, right_free) {
+                (true, true) => best,
+                (true, false) | (false, true) => len - 2,
+                (false, false) => len - 4,
+            };
         }
-        chosen.push((p.text, g));
-    }
-
-    // Most valuable strings first, so their offsets fit one mb_u_int32 byte; drop
-    // strings that are a suffix of another chosen string (served from inside it).
-    chosen.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.len().cmp(&a.0.len())).then(a.0.cmp(b.0)));
-    chosen.dedup_by(|a, b| a.0 == b.0);
-    chosen
+        (g, bound)
+    };
+    const STALE: u32 = u32::MAX;
+    let mut heap: std::collections::BinaryHeap<(i64, std::cmp::Reverse<usize>, u32)> = pieces
         .iter()
         .enumerate()
-        .filter(|&(i, (s, _))| {
-            !chosen.iter().enumerate().any(|(j, (t, _))| j != i && t.len() > s.len() && t.ends_with(s))
-        })
-        .map(|(_, (s, _))| *s)
-        .collect()
+        .map(|(i, p)| (evaluate(p, &claims).1, std::cmp::Reverse(i), STALE))
+        .filter(|&(b, _, _)| b > 0)
+        .collect();
+    let mut round = 0u32;
+    while let Some((key, std::cmp::Reverse(pi), at)) = heap.pop() {
+        let p = &pieces[pi];
+        if at != round {
+            let (g, _) = evaluate(p, &claims);
+            if g > 0 {
+                heap.push((g, std::cmp::Reverse(pi), round));
+            }
+            continue;
+        }
+        for o in &occs[p.o0 as usize..p.o1 as usize] {
+            let cl = &mut claims[o.cand as usize];
+            if !cl.iter().any(|&(ks, ke)| ks < o.end && o.start < ke) {
+                cl.push((o.start, o.end));
+            }
+        }
+        chosen.push((p.text, key));
+        round += 1;
+    }
+
+    // In reversed-bytes order a string that another ends with sits right before one
+    // that ends with it.
+    let reversed = Reversed::new(chosen.iter().map(|c| c.0));
+    let mut order: Vec<u32> = (0..chosen.len() as u32).collect();
+    order.sort_unstable_by(|&a, &b| reversed.get(a).cmp(reversed.get(b)));
+    let mut inside = vec![false; chosen.len()];
+    for w in order.windows(2) {
+        inside[w[0] as usize] = reversed.get(w[1]).starts_with(reversed.get(w[0]));
+    }
+    let mut keep: Vec<(&'d [u8], i64)> = chosen
+        .iter()
+        .zip(&inside)
+        .filter(|(_, inside)| !**inside)
+        .map(|(c, _)| *c)
+        .collect();
+    keep.sort_by(|a, b| {
+        b.1.cmp(&a.1)
+            .then(b.0.len().cmp(&a.0.len()))
+            .then(a.0.cmp(b.0))
+    });
+    keep.into_iter().map(|(s, _)| s).collect()
+}
+
+/// Strings stored reversed in one buffer, so suffix order is a plain slice compare.
+struct Reversed {
+    buf: Vec<u8>,
+    spans: Vec<(u32, u32)>,
+}
+
+impl Reversed {
+    fn new<'a>(texts: impl Iterator<Item = &'a [u8]>) -> Reversed {
+        let mut r = Reversed {
+            buf: Vec::new(),
+            spans: Vec::new(),
+        };
+        for t in texts {
+            let start = r.buf.len() as u32;
+            r.buf.extend(t.iter().rev());
+            r.spans.push((start, r.buf.len() as u32));
+        }
+        r
+    }
+
+    fn get(&self, i: u32) -> &[u8] {
+        let (s, e) = self.spans[i as usize];
+        &self.buf[s as usize..e as usize]
+    }
 }
 
 #[cfg(test)]
@@ -248,7 +355,10 @@ mod tests {
                 (s.as_bytes(), m.iter().flatten().copied().min().unwrap())
             })
             .collect();
-        select(&mut uses).into_iter().map(|e| String::from_utf8(e.to_vec()).unwrap()).collect()
+        select(&mut uses)
+            .into_iter()
+            .map(|e| String::from_utf8(e.to_vec()).unwrap())
+            .collect()
     }
 
     #[test]
@@ -263,11 +373,18 @@ mod tests {
 
     #[test]
     fn shared_prefixes_suffixes_and_words() {
-        let t = table(&["http://mmsc.example.net/mms/wapenc", "http://mmsc.example.net"]);
+        let t = table(&[
+            "http://mmsc.example.net/mms/wapenc",
+            "http://mmsc.example.net",
+        ]);
         assert_eq!(t, ["http://mmsc.example.net"]);
         let t = table(&["mms.example.net", "wap.example.net"]);
         assert_eq!(t, [".example.net"]);
-        let mut t = table(&["Example Operator", "Example push gateway", "Operator services"]);
+        let mut t = table(&[
+            "Example Operator",
+            "Example push gateway",
+            "Operator services",
+        ]);
         t.sort();
         assert_eq!(t, ["Example ", "Operator"]);
     }

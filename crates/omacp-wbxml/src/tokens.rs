@@ -15,6 +15,8 @@
 //! another row ([`Source::KannelCollision`]) are never decoded as that row; they exist
 //! so the decoder's error can name the collision.
 
+pub use crate::parser::{global_name, is_global};
+
 /// Which attribute an attribute-start token names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Attr {
@@ -54,10 +56,10 @@ pub enum Kind {
 /// Where a row comes from, which decides whether it is emitted, decoded or neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Source {
-    /// ProvCont 1.1 §7 as transcribed by libwbxml, Gecko and Kannel, which agree [C].
+    /// ProvCont 1.1 §7 as transcribed by libwbxml, Gecko and Kannel, which agree (confirmed).
     /// Encoded and decoded.
     ProvCont,
-    /// CP 1.2 WLAN change-request token known only from Kannel [U]. Decoded, never
+    /// CP 1.2 WLAN change-request token known only from Kannel (unconfirmed). Decoded, never
     /// encoded (the encoder sends these names and values as literal strings).
     KannelCr,
     /// A Kannel CR token that collides with a WBXML global token or with another row.
@@ -81,10 +83,22 @@ pub struct Token {
 }
 
 const fn tag(page: u8, byte: u8, text: &'static str) -> Token {
-    Token { page, byte, kind: Kind::Tag, text, source: Source::ProvCont }
+    Token {
+        page,
+        byte,
+        kind: Kind::Tag,
+        text,
+        source: Source::ProvCont,
+    }
 }
 const fn start(page: u8, byte: u8, attr: Attr, text: &'static str) -> Token {
-    Token { page, byte, kind: Kind::AttrStart(attr), text, source: Source::ProvCont }
+    Token {
+        page,
+        byte,
+        kind: Kind::AttrStart(attr),
+        text,
+        source: Source::ProvCont,
+    }
 }
 const fn name(page: u8, byte: u8, text: &'static str) -> Token {
     start(page, byte, Attr::Name, text)
@@ -93,13 +107,25 @@ const fn ty(page: u8, byte: u8, text: &'static str) -> Token {
     start(page, byte, Attr::Type, text)
 }
 const fn val(page: u8, byte: u8, text: &'static str) -> Token {
-    Token { page, byte, kind: Kind::AttrValue, text, source: Source::ProvCont }
+    Token {
+        page,
+        byte,
+        kind: Kind::AttrValue,
+        text,
+        source: Source::ProvCont,
+    }
 }
 const fn kannel(t: Token) -> Token {
-    Token { source: Source::KannelCr, ..t }
+    Token {
+        source: Source::KannelCr,
+        ..t
+    }
 }
 const fn collides(t: Token) -> Token {
-    Token { source: Source::KannelCollision, ..t }
+    Token {
+        source: Source::KannelCollision,
+        ..t
+    }
 }
 
 /// Every PROV token. Spellings follow ProvCont; implementation misspellings
@@ -365,11 +391,6 @@ const fn str_eq(a: &str, b: &str) -> bool {
     true
 }
 
-/// True for bytes that are WBXML global tokens on every page (wbxml.md §2.1).
-pub const fn is_global(byte: u8) -> bool {
-    (byte & 0x3F) < 0x05
-}
-
 const fn attr_space(kind: Kind) -> bool {
     !matches!(kind, Kind::Tag)
 }
@@ -392,7 +413,10 @@ const fn build_attr_index(rows: &[Token]) -> [[u8; 256]; 2] {
         let t = rows[i];
         assert!(t.page < 2, "PROV has code pages 0 and 1 only");
         match t.kind {
-            Kind::Tag => assert!(t.byte >= 0x05 && t.byte <= 0x3F, "tag id outside 0x05..=0x3F"),
+            Kind::Tag => assert!(
+                t.byte >= 0x05 && t.byte <= 0x3F,
+                "tag id outside 0x05..=0x3F"
+            ),
             Kind::AttrStart(_) => assert!(t.byte < 0x80, "attribute-start token must be < 0x80"),
             Kind::AttrValue => assert!(t.byte >= 0x80, "attribute-value token must be >= 0x80"),
         }
@@ -415,7 +439,10 @@ const fn build_attr_index(rows: &[Token]) -> [[u8; 256]; 2] {
             assert!(hit, "a KannelCollision row that collides with nothing");
         } else {
             if attr_space(t.kind) {
-                assert!(!is_global(t.byte), "token on a WBXML global token (0x_0-0x_4 in each quarter)");
+                assert!(
+                    !is_global(t.byte),
+                    "token on a WBXML global token (0x_0-0x_4 in each quarter)"
+                );
                 let slot = &mut idx[t.page as usize][t.byte as usize];
                 assert!(*slot == 0, "duplicate (page, byte) in the attribute space");
                 *slot = (i + 1) as u8;
@@ -479,34 +506,9 @@ pub fn tag_token(page: u8, id: u8) -> Option<&'static Token> {
 
 /// The collision row for `byte` on attribute `page` (Kannel's colliding CR tokens).
 pub fn collision(page: u8, byte: u8) -> Option<&'static Token> {
-    TOKENS.iter().find(|t| t.page == page && t.byte == byte && t.source == Source::KannelCollision)
-}
-
-/// The name WAP-192 gives a global token byte.
-pub const fn global_name(byte: u8) -> &'static str {
-    match byte {
-        0x00 => "SWITCH_PAGE",
-        0x01 => "END",
-        0x02 => "ENTITY",
-        0x03 => "STR_I",
-        0x04 => "LITERAL",
-        0x40 => "EXT_I_0",
-        0x41 => "EXT_I_1",
-        0x42 => "EXT_I_2",
-        0x43 => "PI",
-        0x44 => "LITERAL_C",
-        0x80 => "EXT_T_0",
-        0x81 => "EXT_T_1",
-        0x82 => "EXT_T_2",
-        0x83 => "STR_T",
-        0x84 => "LITERAL_A",
-        0xC0 => "EXT_0",
-        0xC1 => "EXT_1",
-        0xC2 => "EXT_2",
-        0xC3 => "OPAQUE",
-        0xC4 => "LITERAL_AC",
-        _ => "(not a global token)",
-    }
+    TOKENS
+        .iter()
+        .find(|t| t.page == page && t.byte == byte && t.source == Source::KannelCollision)
 }
 
 /// Encodable rows grouped by the first byte of their text, for the encoder's
@@ -583,7 +585,11 @@ const fn start_hash(attr: Attr, s: &[u8]) -> usize {
     if n == 0 {
         return attr as usize;
     }
-    let h = (n * 37) ^ (s[0] as usize * 7) ^ (s[n - 1] as usize * 131) ^ (s[n / 2] as usize * 17) ^ (attr as usize * 211);
+    let h = (n * 37)
+        ^ (s[0] as usize * 7)
+        ^ (s[n - 1] as usize * 131)
+        ^ (s[n / 2] as usize * 17)
+        ^ (attr as usize * 211);
     h % START_HASH_SIZE
 }
 
@@ -645,7 +651,8 @@ mod tests {
             match (t.kind, t.source) {
                 (_, Source::KannelCollision) => {
                     assert!(
-                        is_global(t.byte) || attr_token(t.page, t.byte).is_some_and(|u| u.text != t.text),
+                        is_global(t.byte)
+                            || attr_token(t.page, t.byte).is_some_and(|u| u.text != t.text),
                         "{t:?}"
                     );
                 }
@@ -660,10 +667,10 @@ mod tests {
                     assert_eq!((t.page, t.byte), (page, b));
                     assert!(!is_global(b));
                 }
-                if b < 64 {
-                    if let Some(t) = tag_token(page, b) {
-                        assert_eq!((t.page, t.byte, t.kind), (page, b, Kind::Tag));
-                    }
+                if b < 64
+                    && let Some(t) = tag_token(page, b)
+                {
+                    assert_eq!((t.page, t.byte, t.kind), (page, b, Kind::Tag));
                 }
             }
         }
@@ -672,7 +679,11 @@ mod tests {
     #[test]
     fn global_ranges_are_never_tokens() {
         for page in 0..2u8 {
-            for b in (0x40..=0x44).chain(0x80..=0x84).chain(0xC0..=0xC4).chain(0..=4) {
+            for b in (0x40..=0x44)
+                .chain(0x80..=0x84)
+                .chain(0xC0..=0xC4)
+                .chain(0..=4)
+            {
                 assert!(attr_token(page, b).is_none(), "page {page} byte {b:#x}");
             }
         }
@@ -685,7 +696,10 @@ mod tests {
         for b in 0..=255u8 {
             for &r in VALUES_BY_FIRST.get(b) {
                 let t = &TOKENS[r as usize];
-                assert_eq!((t.kind, t.source, t.text.as_bytes()[0]), (Kind::AttrValue, Source::ProvCont, b));
+                assert_eq!(
+                    (t.kind, t.source, t.text.as_bytes()[0]),
+                    (Kind::AttrValue, Source::ProvCont, b)
+                );
                 seen_v += 1;
             }
             for &r in PREFIXES_BY_FIRST.get(b) {
@@ -695,10 +709,17 @@ mod tests {
                 seen_p += 1;
             }
         }
-        let want_v = TOKENS.iter().filter(|t| t.kind == Kind::AttrValue && t.source == Source::ProvCont).count();
+        let want_v = TOKENS
+            .iter()
+            .filter(|t| t.kind == Kind::AttrValue && t.source == Source::ProvCont)
+            .count();
         let want_p = TOKENS
             .iter()
-            .filter(|t| matches!(t.kind, Kind::AttrStart(_)) && t.source == Source::ProvCont && !t.text.is_empty())
+            .filter(|t| {
+                matches!(t.kind, Kind::AttrStart(_))
+                    && t.source == Source::ProvCont
+                    && !t.text.is_empty()
+            })
             .count();
         assert_eq!((seen_v, seen_p), (want_v, want_p));
     }
@@ -706,10 +727,22 @@ mod tests {
     #[test]
     fn spellings_are_provcont_not_peer_typos() {
         let texts: Vec<&str> = TOKENS.iter().map(|t| t.text).collect();
-        for good in ["TETRA-SDS", "TETRA-PACKET", "IS-95-CDMA-PACKET", "AUTOBAUDING", "DELIVERY-ERR-SDU"] {
+        for good in [
+            "TETRA-SDS",
+            "TETRA-PACKET",
+            "IS-95-CDMA-PACKET",
+            "AUTOBAUDING",
+            "DELIVERY-ERR-SDU",
+        ] {
             assert!(texts.contains(&good), "{good}");
         }
-        for bad in ["TRETRA-SDS", "TRETRA-PACKET", "IS-95-CDMA-PAC", "AUTOBOUDING", "DELIVERY-ERR-PDU"] {
+        for bad in [
+            "TRETRA-SDS",
+            "TRETRA-PACKET",
+            "IS-95-CDMA-PAC",
+            "AUTOBOUDING",
+            "DELIVERY-ERR-PDU",
+        ] {
             assert!(!texts.contains(&bad), "{bad}");
         }
         assert_eq!(attr_token(1, 0x90).unwrap().text, ",");
@@ -721,17 +754,33 @@ mod tests {
     #[test]
     fn exact_start_lookup_finds_every_encodable_prefix() {
         for (i, t) in TOKENS.iter().enumerate() {
-            if let (Kind::AttrStart(a), Source::ProvCont, false) = (t.kind, t.source, t.text.is_empty()) {
-                assert_eq!(exact_starts(a, t.text.as_bytes())[t.page as usize], Some(i as u8), "{t:?}");
+            if let (Kind::AttrStart(a), Source::ProvCont, false) =
+                (t.kind, t.source, t.text.is_empty())
+            {
+                assert_eq!(
+                    exact_starts(a, t.text.as_bytes())[t.page as usize],
+                    Some(i as u8),
+                    "{t:?}"
+                );
             }
         }
-        assert_eq!(exact_starts(Attr::Name, b"NAME"), [attr_row(0, 0x07), attr_row(1, 0x07)]);
+        assert_eq!(
+            exact_starts(Attr::Name, b"NAME"),
+            [attr_row(0, 0x07), attr_row(1, 0x07)]
+        );
         assert_eq!(exact_starts(Attr::Name, b"NAPDEF"), [None, None]);
-        assert_eq!(exact_starts(Attr::Name, b"PRI-SSID"), [None, None], "Kannel rows are not encoded");
+        assert_eq!(
+            exact_starts(Attr::Name, b"PRI-SSID"),
+            [None, None],
+            "Kannel rows are not encoded"
+        );
     }
 
     fn attr_row(page: u8, byte: u8) -> Option<u8> {
-        TOKENS.iter().position(|t| t.page == page && t.byte == byte && t.kind != Kind::Tag).map(|p| p as u8)
+        TOKENS
+            .iter()
+            .position(|t| t.page == page && t.byte == byte && t.kind != Kind::Tag)
+            .map(|p| p as u8)
     }
 
     #[test]

@@ -14,11 +14,14 @@ use crate::io;
 pub fn run(args: CompileArgs) -> anyhow::Result<Exit> {
     let input = io::read_input(&args.input)?;
     let name = args.input.display();
-    let doc = omacp_doc::xml::parse_bytes(&input).with_context(|| format!("{name}: cannot read the XML document"))?;
+    let doc = omacp_doc::xml::parse_bytes(&input)
+        .with_context(|| format!("{name}: cannot read the XML document"))?;
     for d in omacp_doc::validate::validate(&doc).diagnostics {
         eprintln!("omacp: {name}: {d}");
     }
-    let opts = omacp_wbxml::EncodeOptions { string_table: !args.no_string_table };
+    let opts = omacp_wbxml::EncodeOptions {
+        string_table: !args.no_string_table,
+    };
     io::write_output(args.output.as_deref(), &omacp_wbxml::encode(&doc, &opts))?;
     Ok(Exit::Ok)
 }

@@ -14,11 +14,18 @@ pub fn run(args: DecodeArgs) -> anyhow::Result<Exit> {
     let input = io::read_input(&args.input)?;
     let name = args.input.display();
     // A tool reads documents from anywhere: server limits, not a handset's.
-    let opts = omacp_wbxml::DecodeOptions { lenient: args.lenient, limits: omacp_wbxml::Limits::SERVER };
-    let decoded = omacp_wbxml::decode(&input, &opts).with_context(|| format!("{name}: cannot decode WBXML"))?;
+    let opts = omacp_wbxml::DecodeOptions {
+        lenient: args.lenient,
+        limits: omacp_wbxml::Limits::SERVER,
+    };
+    let decoded = omacp_wbxml::decode(&input, &opts)
+        .with_context(|| format!("{name}: cannot decode WBXML"))?;
     for d in &decoded.diagnostics {
         eprintln!("omacp: {name}: {d}");
     }
-    io::write_output(args.output.as_deref(), omacp_doc::xml::to_string(&decoded.document).as_bytes())?;
+    io::write_output(
+        args.output.as_deref(),
+        omacp_doc::xml::to_string(&decoded.document).as_bytes(),
+    )?;
     Ok(Exit::Ok)
 }

@@ -25,10 +25,8 @@ use serde_json::{Value as Json, json};
 
 use super::Exit;
 use crate::args::InspectArgs;
+use crate::input::{MAX_RECORDS, hex_lines, is_pcap, is_segment, is_tpdu};
 use crate::io::read_input;
-
-/// Most pcap records read.
-const MAX_RECORDS: usize = 100_000;
 
 /// Runs `omacp inspect`.
 pub fn run(a: InspectArgs) -> anyhow::Result<Exit> {
@@ -99,19 +97,12 @@ fn code(e: Exit) -> u8 {
         Exit::Ok => 0,
         Exit::Invalid => 1,
         Exit::Unreadable => 2,
+        Exit::NeedsInput => 3,
     }
 }
 
 fn inspect(input: &[u8], creds: &Credentials<'_>, r: &mut Report) -> anyhow::Result<()> {
-    if input.len() >= 4
-        && matches!(
-            &input[..4],
-            [0xD4, 0xC3, 0xB2, 0xA1]
-                | [0xA1, 0xB2, 0xC3, 0xD4]
-                | [0x4D, 0x3C, 0xB2, 0xA1]
-                | [0xA1, 0xB2, 0x3C, 0x4D]
-        )
-    {
+    if is_pcap(input) {
         return inspect_pcap(input, creds, r);
     }
     if let Some(lines) = hex_lines(input) {
@@ -133,30 +124,6 @@ fn inspect(input: &[u8], creds: &Credentials<'_>, r: &mut Report) -> anyhow::Res
         input.len()
     ));
     document(input, Media::WellKnown(CT_CONNECTIVITY_WBXML), r)
-}
-
-/// Non-empty lines of hex text (`#` starts a comment line), or `None` if the input is not that.
-fn hex_lines(input: &[u8]) -> Option<Vec<Vec<u8>>> {
-    let text = std::str::from_utf8(input).ok()?;
-    let lines: Vec<Vec<u8>> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            omacp_wire::hex::decode(l.strip_prefix("0x").unwrap_or(l))
-                .ok()
-                .filter(|b| !b.is_empty())
-        })
-        .collect::<Option<_>>()?;
-    (!lines.is_empty()).then_some(lines)
-}
-
-fn is_segment(b: &[u8]) -> bool {
-    Segment::decode(b).is_ok_and(|s| s.ports().is_some())
-}
-
-fn is_tpdu(b: &[u8]) -> bool {
-    Tpdu::decode(b).is_ok_and(|t| t.udhi() && is_segment(t.user_data().octets()))
 }
 
 fn inspect_hex(lines: &[Vec<u8>], creds: &Credentials<'_>, r: &mut Report) -> anyhow::Result<()> {

@@ -3,6 +3,7 @@
 mod card;
 mod compile;
 mod decode;
+mod device;
 mod inspect;
 mod push;
 mod validate;
@@ -18,6 +19,8 @@ pub enum Exit {
     Invalid,
     /// 2: the input could not be read or decoded.
     Unreadable,
+    /// 3: the command needs input from the user (`device receive`: a PIN or a confirmation).
+    NeedsInput,
 }
 
 impl From<Exit> for std::process::ExitCode {
@@ -26,6 +29,7 @@ impl From<Exit> for std::process::ExitCode {
             Exit::Ok => 0,
             Exit::Invalid => 1,
             Exit::Unreadable => 2,
+            Exit::NeedsInput => 3,
         })
     }
 }
@@ -39,5 +43,6 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Push(a) => push::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Card { command } => card::run(command),
+        Command::Device { command } => device::run(command),
     }
 }
