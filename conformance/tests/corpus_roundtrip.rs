@@ -5,7 +5,10 @@ use omacp_doc::xml;
 use omacp_wbxml::{DecodeOptions, EncodeOptions, decode, encode};
 
 fn opts(string_table: bool) -> EncodeOptions {
-    EncodeOptions { string_table, ..EncodeOptions::default() }
+    EncodeOptions {
+        string_table,
+        ..EncodeOptions::default()
+    }
 }
 
 #[test]
@@ -20,7 +23,12 @@ fn xml_wbxml_xml_is_identity_on_the_corpus() {
             // The tree is kept exactly, order included, so plain equality must hold.
             assert_eq!(back, doc, "{} (string table {st})", d.name);
             let text = xml::to_string(&back);
-            assert_eq!(xml::parse(&text).unwrap(), doc, "{}: canonical XML re-parses", d.name);
+            assert_eq!(
+                xml::parse(&text).unwrap(),
+                doc,
+                "{}: canonical XML re-parses",
+                d.name
+            );
         }
     }
 }
@@ -44,6 +52,10 @@ fn canonical_xml_is_a_fixed_point() {
         let once = xml::to_string(&xml::parse(&d.xml).unwrap());
         let twice = xml::to_string(&xml::parse(&once).unwrap());
         assert_eq!(once, twice, "{}", d.name);
-        assert!(once.contains("-//WAPFORUM//DTD PROV 1.0//EN"), "{}: DOCTYPE", d.name);
+        assert!(
+            once.contains("-//WAPFORUM//DTD PROV 1.0//EN"),
+            "{}: DOCTYPE",
+            d.name
+        );
     }
 }

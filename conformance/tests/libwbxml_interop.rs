@@ -36,14 +36,25 @@ fn with_libwbxml_tetra_misspelling(doc: &Document) -> Document {
 
 #[test]
 fn libwbxml_decodes_our_wbxml_to_the_same_document() {
-    let Some(lw) = Libwbxml::find() else { skip!("wbxml2xml not installed (apt-get install libwbxml2-utils)") };
+    let Some(lw) = Libwbxml::find() else {
+        skip!("wbxml2xml not installed (apt-get install libwbxml2-utils)")
+    };
     let mut defect_hits = 0;
     for d in omacp_testkit::corpus::documents() {
         let doc = xml::parse(&d.xml).unwrap();
         for st in [true, false] {
-            let ours = encode(&doc, &EncodeOptions { string_table: st, ..Default::default() });
-            let text = lw.wbxml2xml(&ours).unwrap_or_else(|e| panic!("{}: {e}", d.name));
-            let theirs = xml::parse(&text).unwrap_or_else(|e| panic!("{}: libwbxml XML: {e}\n{text}", d.name));
+            let ours = encode(
+                &doc,
+                &EncodeOptions {
+                    string_table: st,
+                    ..Default::default()
+                },
+            );
+            let text = lw
+                .wbxml2xml(&ours)
+                .unwrap_or_else(|e| panic!("{}: {e}", d.name));
+            let theirs = xml::parse(&text)
+                .unwrap_or_else(|e| panic!("{}: libwbxml XML: {e}\n{text}", d.name));
             if theirs.same_meaning(&doc) {
                 continue;
             }
@@ -60,15 +71,23 @@ fn libwbxml_decodes_our_wbxml_to_the_same_document() {
 
 #[test]
 fn we_decode_libwbxml_output_to_the_same_document() {
-    let Some(lw) = Libwbxml::find() else { skip!("xml2wbxml not installed (apt-get install libwbxml2-utils)") };
+    let Some(lw) = Libwbxml::find() else {
+        skip!("xml2wbxml not installed (apt-get install libwbxml2-utils)")
+    };
     for d in omacp_testkit::corpus::documents() {
         let doc = xml::parse(&d.xml).unwrap();
         for st in [true, false] {
-            let theirs = lw.xml2wbxml(&d.xml, st).unwrap_or_else(|e| panic!("{}: {e}", d.name));
+            let theirs = lw
+                .xml2wbxml(&d.xml, st)
+                .unwrap_or_else(|e| panic!("{}: {e}", d.name));
             let back = decode(&theirs, &DecodeOptions::default())
                 .unwrap_or_else(|e| panic!("{} (libwbxml string table {st}): {e}", d.name))
                 .document;
-            assert!(back.same_meaning(&doc), "{} (libwbxml string table {st})", d.name);
+            assert!(
+                back.same_meaning(&doc),
+                "{} (libwbxml string table {st})",
+                d.name
+            );
         }
     }
 }

@@ -633,8 +633,13 @@ pub fn exact_starts(attr: Attr, text: &[u8]) -> [Option<u8>; 2] {
 /// The literal (prefix-less) start token for `attr` on `page`, if that page has one.
 pub const fn literal_start(attr: Attr, page: u8) -> Option<u8> {
     match (attr, page) {
-        (Attr::Name, 0 | 1) => Some(0x05),
-        (Attr::Value, 0 | 1) => Some(0x06),
+        // ProvCont lists `name` and `value` (0x05/0x06) on page 1 too, but Wireshark 4.0
+        // does not know them there and libwbxml never emits them (it switches back to
+        // page 0 first). A parser with tables like Wireshark's would fail on them, so
+        // the encoder uses them on page 0 only; the decoder accepts both pages.
+        (Attr::Name | Attr::Value, 1) => None,
+        (Attr::Name, 0) => Some(0x05),
+        (Attr::Value, 0) => Some(0x06),
         (Attr::Type, 0 | 1) => Some(0x50),
         (Attr::Version, 0) => Some(0x45),
         _ => None,

@@ -55,7 +55,11 @@ fn init(a: DeviceInitArgs) -> anyhow::Result<Exit> {
             println!("card document: {}", one_line(m));
         }
     }
-    // A card whose documents were refused still leaves a usable handset.
+    // Without a card there is nothing to apply; with one, a refused document is exit 1 (the
+    // handset is still usable).
+    if log.events.is_empty() {
+        return Ok(Exit::Ok);
+    }
     Ok(if exit == Exit::Invalid {
         Exit::Invalid
     } else {
