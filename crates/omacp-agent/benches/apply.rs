@@ -29,12 +29,18 @@ fn bench(c: &mut Criterion) {
     let (imsi, bootstrap, continuous) = bench_pushes();
     c.bench_function("agent: NETWPIN bootstrap push (SMS) -> applied", |b| {
         b.iter(|| {
-            let mut agent = Agent::new(Policy::default(), Some(omacp_sec::Imsi::parse(&imsi).unwrap()));
+            let mut agent = Agent::new(
+                Policy::default(),
+                Some(omacp_sec::Imsi::parse(&imsi).unwrap()),
+            );
             let mut store = Settings::default();
             assert!(apply_all(&bootstrap, &mut store, &mut agent));
         })
     });
-    let mut agent = Agent::new(Policy::default(), Some(omacp_sec::Imsi::parse(&imsi).unwrap()));
+    let mut agent = Agent::new(
+        Policy::default(),
+        Some(omacp_sec::Imsi::parse(&imsi).unwrap()),
+    );
     let mut base = Settings::default();
     assert!(apply_all(&bootstrap, &mut base, &mut agent));
     c.bench_function("agent: TPS continuous push (SMS) -> applied", |b| {

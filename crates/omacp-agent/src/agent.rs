@@ -15,7 +15,7 @@ use std::fmt;
 use omacp_bearer::reassembly::{Millis, Outcome, Reassembler, Reject};
 use omacp_bearer::sms::Tpdu;
 use omacp_bearer::wdp::{Segment, WAP_PUSH_PORT};
-use omacp_bearer::wsp::{CT_CONNECTIVITY_XML, CONNECTIVITY_XML, Media, PushPdu};
+use omacp_bearer::wsp::{CONNECTIVITY_XML, CT_CONNECTIVITY_XML, Media, PushPdu};
 use omacp_card::Role;
 use omacp_doc::validate::{Diagnostic, Rule, Severity, prune_with};
 use omacp_doc::{Characteristic, Document};
@@ -76,7 +76,10 @@ impl fmt::Display for Origin {
             Channel::Push => write!(
                 f,
                 "push from {}",
-                self.address.as_deref().filter(|a| !a.is_empty()).unwrap_or("unknown sender")
+                self.address
+                    .as_deref()
+                    .filter(|a| !a.is_empty())
+                    .unwrap_or("unknown sender")
             )?,
             Channel::Http { url } => write!(f, "HTTP {url}")?,
             Channel::Card { role } => write!(f, "smart card ({})", role.name())?,
@@ -484,7 +487,11 @@ impl Agent {
             State::ExpectPin { msg, .. } => msg.body.len(),
             State::ExpectConfirmation { plan, .. } => {
                 plan.document_xml.len()
-                    + plan.contexts.iter().map(Context::approx_bytes).sum::<usize>()
+                    + plan
+                        .contexts
+                        .iter()
+                        .map(Context::approx_bytes)
+                        .sum::<usize>()
             }
             _ => 0,
         };
@@ -529,9 +536,7 @@ impl Agent {
         self.reassembler.expire(now);
         let expired = match &self.state {
             State::ExpectPin { deadline, msg, .. } if *deadline <= now => Some(msg.id),
-            State::ExpectConfirmation { deadline, plan } if *deadline <= now => {
-                Some(plan.message)
-            }
+            State::ExpectConfirmation { deadline, plan } if *deadline <= now => Some(plan.message),
             _ => None,
         };
         if let Some(id) = expired {
@@ -735,12 +740,7 @@ impl Agent {
         msg.sec = ct.sec;
         msg.mac = ct.mac.as_ref().map(|m| m.as_bytes().to_vec());
         // A SEC parameter that did not parse must not read as "no SEC".
-        if msg.sec.is_none()
-            && ct
-                .params
-                .iter()
-                .any(|(n, _)| n.eq_ignore_ascii_case("SEC"))
-        {
+        if msg.sec.is_none() && ct.params.iter().any(|(n, _)| n.eq_ignore_ascii_case("SEC")) {
             return self.reject(Some(msg.id), Reason::UnknownSec(0xFF));
         }
         msg.form = if xml { BodyForm::Xml } else { BodyForm::Wbxml };
@@ -885,9 +885,9 @@ impl Agent {
                 });
                 Auth::Trusted(trust, hint)
             }
-            Verdict::Unsigned => Auth::Reject(Reason::Authentication(
-                omacp_sec::Reason::MissingMac,
-            )),
+            Verdict::Unsigned => {
+                Auth::Reject(Reason::Authentication(omacp_sec::Reason::MissingMac))
+            }
             Verdict::Failed(r) => {
                 if method.needs_pin()
                     && matches!(
@@ -1209,7 +1209,7 @@ impl Agent {
         // Each existing context allows at most `allow` further contexts beside itself.
         for c in settings.contexts.values().filter(|c| c.is_tps()) {
             if let Some(allow) = c.context_allow
-                && existing >= usize::from(allow) + 1
+                && existing > usize::from(allow)
             {
                 return Err(Reason::ContextAllow(c.id.clone()));
             }
@@ -1268,8 +1268,9 @@ fn omacp_first_non_space(b: &[u8]) -> Option<u8> {
 
 fn decode(msg: &Message) -> Result<Document, Reason> {
     match msg.form {
-        BodyForm::Xml => omacp_doc::xml::parse_bytes(&msg.body)
-            .map_err(|e| Reason::Undecodable(e.to_string())),
+        BodyForm::Xml => {
+            omacp_doc::xml::parse_bytes(&msg.body).map_err(|e| Reason::Undecodable(e.to_string()))
+        }
         BodyForm::Wbxml => {
             // Lenient: unknown tokens drop what they affect and the rest is processed
             // (uab.md §4 rule 7), within a handset's limits.

@@ -72,7 +72,10 @@ fn generic_servers(app: &Characteristic) -> Vec<(SettingKind, String)> {
         .map(|a| (SettingKind::Server, a.to_string()))
         .collect();
     for aa in app.characteristics().filter(|c| c.kind == "APPADDR") {
-        v.extend(aa.values("ADDR").map(|a| (SettingKind::Server, a.to_string())));
+        v.extend(
+            aa.values("ADDR")
+                .map(|a| (SettingKind::Server, a.to_string())),
+        );
     }
     v
 }
@@ -241,7 +244,10 @@ pub fn visible(c: &Characteristic, apps: &AppRegistry) -> Vec<(SettingKind, Stri
                     .map(|u| (SettingKind::HomePage, u.to_string())),
             );
             for ph in c.characteristics().filter(|p| p.kind == "PXPHYSICAL") {
-                v.extend(ph.values("PXADDR").map(|a| (SettingKind::Proxy, a.to_string())));
+                v.extend(
+                    ph.values("PXADDR")
+                        .map(|a| (SettingKind::Proxy, a.to_string())),
+                );
             }
         }
         "NAPDEF" => {
@@ -256,7 +262,10 @@ pub fn visible(c: &Characteristic, apps: &AppRegistry) -> Vec<(SettingKind, Stri
                         .map(|s| (SettingKind::WlanSsid, s.to_string())),
                 );
                 for s in w.characteristics().filter(|s| s.kind == "SEC-SSID") {
-                    v.extend(s.values("S-SSID").map(|x| (SettingKind::WlanSsid, x.to_string())));
+                    v.extend(
+                        s.values("S-SSID")
+                            .map(|x| (SettingKind::WlanSsid, x.to_string())),
+                    );
                 }
             }
         }

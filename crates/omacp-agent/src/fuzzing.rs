@@ -6,24 +6,38 @@ use crate::{Action, Agent, Input, Millis, Policy, Settings};
 /// kind), committing every plan into an in-memory store. Panics only on a broken invariant:
 /// a commit must replace whole contexts, and memory must stay bounded.
 pub fn agent_input(data: &[u8]) {
-    let mut agent = Agent::new(Policy::default(), omacp_sec::Imsi::parse("001010123456789").ok());
+    let mut agent = Agent::new(
+        Policy::default(),
+        omacp_sec::Imsi::parse("001010123456789").ok(),
+    );
     let mut store = Settings::default();
     let mut now = 0u64;
-    let mut chunks = data.split(|b| *b == 0xFE);
-    while let Some(chunk) = chunks.next() {
+    for chunk in data.split(|b| *b == 0xFE) {
         let Some((&kind, rest)) = chunk.split_first() else {
             continue;
         };
         now += u64::from(kind & 0x0F) * 1000;
         let input = match kind >> 4 {
             0 => Input::Tpdu(rest),
-            1 => Input::UserData { originator: "+100", ud: rest },
-            2 => Input::Push { originator: "+100", pdu: rest },
+            1 => Input::UserData {
+                originator: "+100",
+                ud: rest,
+            },
+            2 => Input::Push {
+                originator: "+100",
+                pdu: rest,
+            },
             3 => Input::Document(rest),
-            4 => Input::Card { role: omacp_card::Role::Bootstrap, bytes: rest },
+            4 => Input::Card {
+                role: omacp_card::Role::Bootstrap,
+                bytes: rest,
+            },
             5 => Input::Confirm,
             6 => Input::Decline,
-            _ => Input::Push { originator: "", pdu: rest },
+            _ => Input::Push {
+                originator: "",
+                pdu: rest,
+            },
         };
         agent.handle(Millis(now), input, &store);
         while let Some(a) = agent.poll_action() {
@@ -35,7 +49,10 @@ pub fn agent_input(data: &[u8]) {
             }
         }
         while agent.poll_event().is_some() {}
-        assert!(agent.memory_bytes() <= 2 * 1024 * 1024, "agent memory unbounded");
+        assert!(
+            agent.memory_bytes() <= 2 * 1024 * 1024,
+            "agent memory unbounded"
+        );
     }
 }
 
@@ -91,7 +108,10 @@ pub fn bench_pushes() -> (String, Vec<Vec<u8>>, Vec<Vec<u8>>) {
     let body = enc(boot);
     let mut pdu1 = Vec::new();
     if let Ok(i) = Imsi::parse(imsi) {
-        let creds = Credentials { imsi: Some(&i), pin: None };
+        let creds = Credentials {
+            imsi: Some(&i),
+            pin: None,
+        };
         if let Ok(mac) = sign(SecMethod::NetwPin, &creds, &body) {
             let hex = mac.to_hex();
             PushPdu::new(1, ContentType::signed(SecMethod::NetwPin, &hex), &body).encode(&mut pdu1);
@@ -99,7 +119,8 @@ pub fn bench_pushes() -> (String, Vec<Vec<u8>>, Vec<Vec<u8>>) {
     }
     let body2 = enc(cont);
     let mut p2 = PushPdu::new(2, ContentType::connectivity_wbxml(), &body2);
-    p2.headers.push(Header::InitiatorUri(b"http://tps.example/prov"));
+    p2.headers
+        .push(Header::InitiatorUri(b"http://tps.example/prov"));
     p2.headers.push(Header::PushFlag(1));
     let mut pdu2 = Vec::new();
     p2.encode(&mut pdu2);

@@ -186,7 +186,12 @@ impl Context {
                     })
                     .sum::<usize>()
         }
-        self.id.len() + self.items.iter().map(|i| walk(&i.characteristic)).sum::<usize>()
+        self.id.len()
+            + self
+                .items
+                .iter()
+                .map(|i| walk(&i.characteristic))
+                .sum::<usize>()
     }
 }
 

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use omacp_agent::{Event, Input, Policy, Acceptance};
+use omacp_agent::{Acceptance, Event, Input, Policy};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -22,11 +22,49 @@ enum Step {
 
 fn pdus() -> Vec<(Vec<u8>, &'static str)> {
     vec![
-        (push_pdu(&operator_bootstrap(Some(1)), Sec::Netwpin(IMSI), Tps::default()), OPERATOR),
-        (push_pdu(&proxy_doc("n1", "a.apn", "10.0.0.1"), Sec::Userpin("1234"), Tps::default()), ATTACKER),
-        (push_pdu(&proxy_doc("n2", "b.apn", "10.0.0.2"), Sec::None, Tps::default()), ATTACKER),
-        (push_pdu(&mms_doc("http://mmsc/", "ppg"), Sec::None, Tps { initiator: Some(PROVURL), push_flag: Some(1) }), OPERATOR),
-        (push_pdu(&proxy_doc("n1", "c.apn", "10.0.0.3"), Sec::Netwpin(IMSI), Tps::default()), OPERATOR),
+        (
+            push_pdu(
+                &operator_bootstrap(Some(1)),
+                Sec::Netwpin(IMSI),
+                Tps::default(),
+            ),
+            OPERATOR,
+        ),
+        (
+            push_pdu(
+                &proxy_doc("n1", "a.apn", "10.0.0.1"),
+                Sec::Userpin("1234"),
+                Tps::default(),
+            ),
+            ATTACKER,
+        ),
+        (
+            push_pdu(
+                &proxy_doc("n2", "b.apn", "10.0.0.2"),
+                Sec::None,
+                Tps::default(),
+            ),
+            ATTACKER,
+        ),
+        (
+            push_pdu(
+                &mms_doc("http://mmsc/", "ppg"),
+                Sec::None,
+                Tps {
+                    initiator: Some(PROVURL),
+                    push_flag: Some(1),
+                },
+            ),
+            OPERATOR,
+        ),
+        (
+            push_pdu(
+                &proxy_doc("n1", "c.apn", "10.0.0.3"),
+                Sec::Netwpin(IMSI),
+                Tps::default(),
+            ),
+            OPERATOR,
+        ),
     ]
 }
 

@@ -21,7 +21,11 @@ fn run<S: SettingsView>(
     let mut ok = false;
     while let Some(a) = agent.poll_action() {
         if let Action::Commit(plan) = a {
-            let reply = if commit(view, &plan) { Input::Committed(plan.id) } else { Input::CommitFailed(plan.id) };
+            let reply = if commit(view, &plan) {
+                Input::Committed(plan.id)
+            } else {
+                Input::CommitFailed(plan.id)
+            };
             agent.handle(Millis(1), reply, view);
         }
     }
@@ -86,19 +90,46 @@ fn main() {
     let idle = agent.memory_bytes();
     let long = vec![0u8; 30_000];
     let mut pdu = Vec::new();
-    omacp_bearer::wsp::PushPdu::new(1, omacp_bearer::wsp::ContentType::connectivity_wbxml(), &long).encode(&mut pdu);
+    omacp_bearer::wsp::PushPdu::new(
+        1,
+        omacp_bearer::wsp::ContentType::connectivity_wbxml(),
+        &long,
+    )
+    .encode(&mut pdu);
     let mut peak = 0;
     for r in 0..16u8 {
-        let segs = omacp_bearer::wdp::segment(&pdu, &omacp_bearer::wdp::SegmentOptions::with_reference(omacp_bearer::wdp::Reference::Bits8(r))).unwrap();
+        let segs = omacp_bearer::wdp::segment(
+            &pdu,
+            &omacp_bearer::wdp::SegmentOptions::with_reference(
+                omacp_bearer::wdp::Reference::Bits8(r),
+            ),
+        )
+        .unwrap();
         for ud in &segs[..segs.len() - 1] {
-            agent.handle(Millis(2), Input::UserData { originator: "1", ud }, &s);
+            agent.handle(
+                Millis(2),
+                Input::UserData {
+                    originator: "1",
+                    ud,
+                },
+                &s,
+            );
             peak = peak.max(agent.memory_bytes());
         }
     }
-    println!("documents: bootstrap {} TPDU(s), continuous {} TPDU(s)", boot.len(), cont.len());
+    println!(
+        "documents: bootstrap {} TPDU(s), continuous {} TPDU(s)",
+        boot.len(),
+        cont.len()
+    );
     println!("agent + in-memory view: NETWPIN bootstrap push -> applied: {boot_mem:?}/doc");
     println!("agent + in-memory view: TPS continuous push -> applied: {cont_mem:?}/doc");
-    println!("agent + SQLite store (synchronous=FULL, on disk): TPS continuous push -> applied: {cont_sql:?}/doc");
+    println!(
+        "agent + SQLite store (synchronous=FULL, on disk): TPS continuous push -> applied: {cont_sql:?}/doc"
+    );
     println!("agent memory after 101 applied pushes: {idle} bytes in flight");
-    println!("agent memory peak with 16 incomplete 30 KB messages: {peak} bytes (reassembly cap {} bytes)", Policy::default().reassembly.max_bytes);
+    println!(
+        "agent memory peak with 16 incomplete 30 KB messages: {peak} bytes (reassembly cap {} bytes)",
+        Policy::default().reassembly.max_bytes
+    );
 }

@@ -109,13 +109,14 @@ impl Handset {
                 path: target,
                 source,
             })?;
-            let mut sim = SimulatedCard::new(&img).map_err(|e| HandsetError::Card(e.to_string()))?;
+            let mut sim =
+                SimulatedCard::new(&img).map_err(|e| HandsetError::Card(e.to_string()))?;
             let opts = ReadOptions {
                 platform: Some(img.platform),
                 ..ReadOptions::default()
             };
-            let contents =
-                read_provisioning(&mut sim, &opts).map_err(|e| HandsetError::Card(e.to_string()))?;
+            let contents = read_provisioning(&mut sim, &opts)
+                .map_err(|e| HandsetError::Card(e.to_string()))?;
             docs = contents.documents;
         }
         let mut h = Handset::open(dir)?;
@@ -193,7 +194,12 @@ impl Handset {
     }
 
     /// Pulls settings from `url` (which must lie under a trusted context's PROVURL).
-    pub fn fetch(&mut self, url: &str, answers: &Answers, now_ms: u64) -> Result<RunLog, HandsetError> {
+    pub fn fetch(
+        &mut self,
+        url: &str,
+        answers: &Answers,
+        now_ms: u64,
+    ) -> Result<RunLog, HandsetError> {
         let mut log = RunLog::default();
         self.agent.fetch(url, &self.store);
         self.drive(now_ms, answers, &mut log);
@@ -230,7 +236,10 @@ impl Handset {
                             },
                             &self.store,
                         ),
-                        Err(_) => self.agent.handle(now, Input::FetchFailed { fetch: id }, &self.store),
+                        Err(_) => {
+                            self.agent
+                                .handle(now, Input::FetchFailed { fetch: id }, &self.store)
+                        }
                     },
                 }
             }
@@ -238,10 +247,11 @@ impl Handset {
             while let Some(e) = self.agent.poll_event() {
                 progressed = true;
                 match &e {
-                    Event::NeedPin { message, .. } if answers.pin.is_some() => {
-                        if log.pin_used.insert(*message) {
-                            answer = Some(true);
-                        }
+                    // The offered PIN is tried once per message.
+                    Event::NeedPin { message, .. }
+                        if answers.pin.is_some() && log.pin_used.insert(*message) =>
+                    {
+                        answer = Some(true);
                     }
                     Event::ConfirmationRequired { .. } if answers.yes => answer = Some(false),
                     _ => {}

@@ -144,16 +144,22 @@ fn dechunk(mut b: &[u8]) -> Result<Vec<u8>, FetchError> {
             .windows(2)
             .position(|w| w == b"\r\n")
             .ok_or(FetchError::Malformed("chunk size"))?;
-        let size_text = std::str::from_utf8(&b[..eol]).map_err(|_| FetchError::Malformed("chunk size"))?;
+        let size_text =
+            std::str::from_utf8(&b[..eol]).map_err(|_| FetchError::Malformed("chunk size"))?;
         let size_text = size_text.split(';').next().unwrap_or("").trim();
-        let size = usize::from_str_radix(size_text, 16).map_err(|_| FetchError::Malformed("chunk size"))?;
+        let size = usize::from_str_radix(size_text, 16)
+            .map_err(|_| FetchError::Malformed("chunk size"))?;
         b = &b[eol + 2..];
         if size == 0 {
             return Ok(out);
         }
-        let chunk = b.get(..size).ok_or(FetchError::Malformed("truncated chunk"))?;
+        let chunk = b
+            .get(..size)
+            .ok_or(FetchError::Malformed("truncated chunk"))?;
         out.extend_from_slice(chunk);
-        b = b.get(size + 2..).ok_or(FetchError::Malformed("truncated chunk"))?;
+        b = b
+            .get(size + 2..)
+            .ok_or(FetchError::Malformed("truncated chunk"))?;
     }
 }
 
@@ -174,11 +180,23 @@ mod tests {
 
     #[test]
     fn responses() {
-        let r = parse_response(b"HTTP/1.1 200 OK\r\nContent-Type: x/y\r\nContent-Length: 3\r\n\r\nabcdef").unwrap();
-        assert_eq!((r.status, r.content_type.as_str(), r.body.as_slice()), (200, "x/y", &b"abc"[..]));
-        let r = parse_response(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n1\r\nc\r\n0\r\n\r\n").unwrap();
+        let r = parse_response(
+            b"HTTP/1.1 200 OK\r\nContent-Type: x/y\r\nContent-Length: 3\r\n\r\nabcdef",
+        )
+        .unwrap();
+        assert_eq!(
+            (r.status, r.content_type.as_str(), r.body.as_slice()),
+            (200, "x/y", &b"abc"[..])
+        );
+        let r = parse_response(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n1\r\nc\r\n0\r\n\r\n",
+        )
+        .unwrap();
         assert_eq!(r.body, b"abc");
         assert!(parse_response(b"garbage").is_err());
-        assert!(parse_response(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffff\r\nab").is_err());
+        assert!(
+            parse_response(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffff\r\nab")
+                .is_err()
+        );
     }
 }

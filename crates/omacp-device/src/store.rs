@@ -306,7 +306,12 @@ fn write_context(tx: &Transaction<'_>, c: &Context, n: &mut u32) -> Result<(), S
         };
         tx.execute(
             "INSERT INTO items (context_id, pos, owner, xml) VALUES (?1, ?2, ?3, ?4)",
-            params![c.id, pos as i64, item.owner.name(), omacp_doc::xml::to_string(&doc)],
+            params![
+                c.id,
+                pos as i64,
+                item.owner.name(),
+                omacp_doc::xml::to_string(&doc)
+            ],
         )?;
         crash_point(n);
     }

@@ -26,7 +26,10 @@ fn temp_dir(tag: &str) -> PathBuf {
 }
 
 fn wbxml(xml: &str) -> Vec<u8> {
-    omacp_wbxml::encode(&omacp_doc::xml::parse(xml).unwrap(), &omacp_wbxml::EncodeOptions::default())
+    omacp_wbxml::encode(
+        &omacp_doc::xml::parse(xml).unwrap(),
+        &omacp_wbxml::EncodeOptions::default(),
+    )
 }
 
 fn bootstrap_pdu() -> Vec<u8> {
@@ -41,7 +44,15 @@ fn bootstrap_pdu() -> Vec<u8> {
     );
     let body = wbxml(&xml);
     let imsi = Imsi::parse(IMSI).unwrap();
-    let mac = sign(SecMethod::NetwPin, &Credentials { imsi: Some(&imsi), pin: None }, &body).unwrap();
+    let mac = sign(
+        SecMethod::NetwPin,
+        &Credentials {
+            imsi: Some(&imsi),
+            pin: None,
+        },
+        &body,
+    )
+    .unwrap();
     let hex = mac.to_hex();
     let pdu = PushPdu::new(1, ContentType::signed(SecMethod::NetwPin, &hex), &body);
     let mut out = Vec::new();
@@ -66,8 +77,19 @@ fn tps_pdu(mmsc: &str) -> Vec<u8> {
 
 fn bootstrapped(dir: &Path) -> Handset {
     let (mut h, _) = Handset::init(dir, IMSI, None, 1_000).unwrap();
-    let log = h.receive(&[Received::Push(bootstrap_pdu())], PPG, &Answers::default(), 2_000).unwrap();
-    assert!(matches!(log.events.last(), Some(Event::Applied { .. })), "{:?}", log.events);
+    let log = h
+        .receive(
+            &[Received::Push(bootstrap_pdu())],
+            PPG,
+            &Answers::default(),
+            2_000,
+        )
+        .unwrap();
+    assert!(
+        matches!(log.events.last(), Some(Event::Applied { .. })),
+        "{:?}",
+        log.events
+    );
     h
 }
 
@@ -76,8 +98,19 @@ fn apply_history_and_rollback() {
     let dir = temp_dir("history");
     let mut h = bootstrapped(&dir);
     let after_bootstrap = h.store.load().unwrap();
-    let log = h.receive(&[Received::Push(tps_pdu("http://mmsc1/"))], PPG, &Answers::default(), 3_000).unwrap();
-    assert!(matches!(log.events.last(), Some(Event::Applied { .. })), "{:?}", log.events);
+    let log = h
+        .receive(
+            &[Received::Push(tps_pdu("http://mmsc1/"))],
+            PPG,
+            &Answers::default(),
+            3_000,
+        )
+        .unwrap();
+    assert!(
+        matches!(log.events.last(), Some(Event::Applied { .. })),
+        "{:?}",
+        log.events
+    );
     drop(h);
     // Reopen: everything persisted.
     let mut h = Handset::open(&dir).unwrap();
@@ -86,7 +119,10 @@ fn apply_history_and_rollback() {
     assert_eq!(ctx.items.len(), 4);
     assert_eq!(ctx.authority, Trust::NetworkAuthenticated);
     let hist = h.store.history().unwrap();
-    assert_eq!(hist.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["init", "apply", "apply"]);
+    assert_eq!(
+        hist.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["init", "apply", "apply"]
+    );
     assert_eq!(hist[2].trust, "tps-pushed");
     assert!(hist[2].document.contains("mmsc1"));
     // Roll back the last apply, then forward again to its state id.
@@ -105,9 +141,15 @@ fn card_bootstrap_at_init() {
     let dir = temp_dir("card");
     let card = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/cards/sim-bootstrap.card");
     let (h, log) = Handset::init(&dir, IMSI, Some(&card), 1_000).unwrap();
-    let applied: Vec<_> = log.events.iter().filter(|e| matches!(e, Event::Applied { .. })).collect();
+    let applied: Vec<_> = log
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::Applied { .. }))
+        .collect();
     assert_eq!(applied.len(), 1, "{:?}", log.events);
-    let Event::Applied { report, .. } = applied[0] else { unreachable!() };
+    let Event::Applied { report, .. } = applied[0] else {
+        unreachable!()
+    };
     assert_eq!(report.summary.trust, Trust::Card);
     let s = h.store.load().unwrap();
     assert!(s.contexts.values().all(|c| c.authority == Trust::Card));
@@ -123,16 +165,29 @@ fn pin_lockout_persists_across_runs() {
     let xml = r#"<wap-provisioningdoc version="1.0"><characteristic type="NAPDEF"><parm name="NAPID" value="n"/><parm name="NAME" value="x"/><parm name="BEARER" value="GSM-GPRS"/><parm name="NAP-ADDRESS" value="a"/><parm name="NAP-ADDRTYPE" value="APN"/></characteristic></wap-provisioningdoc>"#;
     let body = wbxml(xml);
     let pin = omacp_sec::Pin::parse("1234").unwrap();
-    let mac = sign(SecMethod::UserPin, &Credentials { imsi: None, pin: Some(&pin) }, &body).unwrap().to_hex();
+    let mac = sign(
+        SecMethod::UserPin,
+        &Credentials {
+            imsi: None,
+            pin: Some(&pin),
+        },
+        &body,
+    )
+    .unwrap()
+    .to_hex();
     let pdu = {
         let mut out = Vec::new();
         PushPdu::new(1, ContentType::signed(SecMethod::UserPin, &mac), &body).encode(&mut out);
         out
     };
-    let wrong = Answers { pin: Some(omacp_sec::Pin::parse("0000").unwrap()), yes: true };
+    let wrong = Answers {
+        pin: Some(omacp_sec::Pin::parse("0000").unwrap()),
+        yes: true,
+    };
     for run in 0..5u64 {
         let mut h = Handset::open(&dir).unwrap();
-        h.receive(&[Received::Push(pdu.clone())], "1", &wrong, 10_000 + run).unwrap();
+        h.receive(&[Received::Push(pdu.clone())], "1", &wrong, 10_000 + run)
+            .unwrap();
     }
     let h = Handset::open(&dir).unwrap();
     assert!(h.store.pin_guard().unwrap().locked(10_010));
@@ -146,7 +201,13 @@ fn crash_child() {
         return;
     };
     let mut h = Handset::open(Path::new(&dir)).unwrap();
-    h.receive(&[Received::Push(tps_pdu("http://mmsc-crash/"))], PPG, &Answers::default(), 9_000).unwrap();
+    h.receive(
+        &[Received::Push(tps_pdu("http://mmsc-crash/"))],
+        PPG,
+        &Answers::default(),
+        9_000,
+    )
+    .unwrap();
 }
 
 #[test]
@@ -170,10 +231,18 @@ fn a_crash_in_the_middle_of_apply_leaves_the_previous_state() {
         #[cfg(unix)]
         {
             use std::os::unix::process::ExitStatusExt;
-            assert_eq!(status.signal(), Some(6), "child {n} must die by SIGABRT, not fail otherwise");
+            assert_eq!(
+                status.signal(),
+                Some(6),
+                "child {n} must die by SIGABRT, not fail otherwise"
+            );
         }
         let store = Store::open(&dir).unwrap();
-        assert_eq!(store.load().unwrap(), before, "after a crash at statement {n}");
+        assert_eq!(
+            store.load().unwrap(),
+            before,
+            "after a crash at statement {n}"
+        );
         assert_eq!(store.history().unwrap(), history);
     }
     // Without the hook the same apply goes through.

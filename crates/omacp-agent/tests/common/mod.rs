@@ -48,18 +48,43 @@ pub fn push_pdu(xml: &str, sec: Sec<'_>, tps: Tps<'_>) -> Vec<u8> {
         Sec::Raw(m, with_mac) => (Some(m), with_mac.then(|| [b'A'; 40].to_vec())),
         Sec::Netwpin(imsi) => {
             let i = Imsi::parse(imsi).unwrap();
-            let c = Credentials { imsi: Some(&i), pin: None };
-            (Some(SecMethod::NetwPin), Some(sign(SecMethod::NetwPin, &c, &body).unwrap().to_hex().to_vec()))
+            let c = Credentials {
+                imsi: Some(&i),
+                pin: None,
+            };
+            (
+                Some(SecMethod::NetwPin),
+                Some(
+                    sign(SecMethod::NetwPin, &c, &body)
+                        .unwrap()
+                        .to_hex()
+                        .to_vec(),
+                ),
+            )
         }
         Sec::Userpin(pin) => {
             let p = Pin::parse(pin).unwrap();
-            let c = Credentials { imsi: None, pin: Some(&p) };
-            (Some(SecMethod::UserPin), Some(sign(SecMethod::UserPin, &c, &body).unwrap().to_hex().to_vec()))
+            let c = Credentials {
+                imsi: None,
+                pin: Some(&p),
+            };
+            (
+                Some(SecMethod::UserPin),
+                Some(
+                    sign(SecMethod::UserPin, &c, &body)
+                        .unwrap()
+                        .to_hex()
+                        .to_vec(),
+                ),
+            )
         }
         Sec::Usernetwpin(imsi, pin) => {
             let i = Imsi::parse(imsi).unwrap();
             let p = Pin::parse(pin).unwrap();
-            let c = Credentials { imsi: Some(&i), pin: Some(&p) };
+            let c = Credentials {
+                imsi: Some(&i),
+                pin: Some(&p),
+            };
             let m = SecMethod::UserNetwPin;
             (Some(m), Some(sign(m, &c, &body).unwrap().to_hex().to_vec()))
         }
@@ -85,7 +110,11 @@ pub fn push_pdu(xml: &str, sec: Sec<'_>, tps: Tps<'_>) -> Vec<u8> {
 
 /// The SMS-DELIVER TPDUs carrying `pdu` from `from`.
 pub fn tpdus(pdu: &[u8], from: &str, reference: u8) -> Vec<Vec<u8>> {
-    let segs = segment(pdu, &SegmentOptions::with_reference(Reference::Bits8(reference))).unwrap();
+    let segs = segment(
+        pdu,
+        &SegmentOptions::with_reference(Reference::Bits8(reference)),
+    )
+    .unwrap();
     segs.iter()
         .map(|ud| {
             let d = Deliver::binary(
@@ -141,12 +170,20 @@ impl Handset {
                 match a {
                     Action::Commit(plan) => {
                         if self.fail_commits {
-                            self.agent.handle(Millis(self.now), Input::CommitFailed(plan.id), &self.store);
+                            self.agent.handle(
+                                Millis(self.now),
+                                Input::CommitFailed(plan.id),
+                                &self.store,
+                            );
                         } else {
                             for c in &plan.contexts {
                                 self.store.contexts.insert(c.id.clone(), c.clone());
                             }
-                            self.agent.handle(Millis(self.now), Input::Committed(plan.id), &self.store);
+                            self.agent.handle(
+                                Millis(self.now),
+                                Input::Committed(plan.id),
+                                &self.store,
+                            );
                         }
                     }
                     Action::Fetch { id, url } => self.fetches.push((id, url)),
