@@ -301,8 +301,9 @@ pub struct ApplyReport {
     pub history_id: Option<PlanId>,
 }
 
-/// A complete, atomic change for the shell to commit in one transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A complete, atomic change for the shell to commit in one transaction. `Debug` leaves out
+/// the document (it may hold passwords).
+#[derive(Clone, PartialEq, Eq)]
 pub struct ApplyPlan {
     /// Its id, echoed in `Committed`/`CommitFailed`.
     pub id: PlanId,
@@ -314,6 +315,18 @@ pub struct ApplyPlan {
     pub document_xml: String,
     /// The report.
     pub report: ApplyReport,
+}
+
+impl fmt::Debug for ApplyPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApplyPlan")
+            .field("id", &self.id)
+            .field("message", &self.message)
+            .field("contexts", &self.contexts)
+            .field("document_xml", &format_args!("<{} bytes>", self.document_xml.len()))
+            .field("report", &self.report)
+            .finish()
+    }
 }
 
 /// Work for the shell.
@@ -426,7 +439,15 @@ impl fmt::Debug for Agent {
         f.debug_struct("Agent")
             .field("policy", &self.policy)
             .field("imsi", &self.imsi.as_ref().map(|_| "<redacted>"))
-            .field("state", &self.state)
+            .field(
+                "state",
+                &match self.state {
+                    State::Idle => "Idle",
+                    State::ExpectPin { .. } => "ExpectPin",
+                    State::ExpectConfirmation { .. } => "ExpectConfirmation",
+                    State::ExpectCommit { .. } => "ExpectCommit",
+                },
+            )
             .field("queued", &self.queue.len())
             .finish_non_exhaustive()
     }

@@ -66,13 +66,23 @@ impl fmt::Display for ItemKey {
     }
 }
 
-/// One stored top-level characteristic and who wrote it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One stored top-level characteristic and who wrote it. `Debug` shows only its key and
+/// owner: characteristics may hold passwords and keys.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Item {
     /// The trust class of the document that wrote it (ownership, uab.md §2).
     pub owner: Trust,
     /// The characteristic as applied (after pruning).
     pub characteristic: Characteristic,
+}
+
+impl fmt::Debug for Item {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Item")
+            .field("key", &format_args!("{}", self.key()))
+            .field("owner", &self.owner)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Item {

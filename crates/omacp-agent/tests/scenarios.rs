@@ -954,3 +954,28 @@ fn transport_garbage_is_rejected_not_applied() {
     assert!(h.events.iter().all(|e| rejected(e).is_some()));
     assert!(h.store.contexts.is_empty());
 }
+
+#[test]
+fn to_napid_internet_and_wlan_ssid_in_the_summary() {
+    let mut h = Handset::with_policy(Policy { unauthenticated: Acceptance::Confirm, ..Policy::default() }, Some(IMSI));
+    let xml = r#"<wap-provisioningdoc version="1.0">
+  <characteristic type="NAPDEF"><parm name="NAPID" value="wlan1"/><parm name="NAME" value="Office WLAN"/><parm name="BEARER" value="WLAN"/><parm name="NAP-ADDRESS" value="corp-net"/><parm name="NAP-ADDRTYPE" value="ALPHA"/><parm name="INTERNET"/>
+    <characteristic type="WLAN"><parm name="PRI-SSID" value="corp-net"/><parm name="NETMODE" value="INFRA"/><parm name="SECMODE" value="WPA2-PRESHARED-KEY"/><parm name="WPA-PRES-KEY-ASC" value="secretsecret"/></characteristic>
+  </characteristic>
+  <characteristic type="APPLICATION"><parm name="APPID" value="w2"/><parm name="NAME" value="Browser"/><parm name="TO-NAPID" value="INTERNET"/>
+    <characteristic type="RESOURCE"><parm name="URI" value="http://start.example/"/><parm name="STARTPAGE"/></characteristic>
+  </characteristic>
+</wap-provisioningdoc>"#;
+    let ev = h.sms(&push_pdu(xml, Sec::None, Tps::default()), ATTACKER);
+    let Event::ConfirmationRequired { summary, .. } = last(&ev) else { panic!("{ev:?}") };
+    let kinds: Vec<SettingKind> = summary.changes.iter().map(|c| c.setting).collect();
+    assert!(kinds.contains(&SettingKind::WlanSsid), "{:?}", summary.changes);
+    assert!(kinds.contains(&SettingKind::HomePage));
+    // Keys are never part of the summary.
+    assert!(!format!("{summary:?}").contains("secretsecret"));
+    let ev = h.answer(true);
+    let Event::Applied { report, .. } = last(&ev) else { panic!("{ev:?}") };
+    assert_eq!(report.applications.len(), 1, "TO-NAPID=INTERNET resolved: {:?}", report.pruned);
+    // Nor are they in the Debug output of the stored settings or the agent.
+    assert!(!format!("{:?}{:?}", h.store, h.agent).contains("secretsecret"));
+}

@@ -258,3 +258,57 @@ fn a_crash_in_the_middle_of_apply_leaves_the_previous_state() {
     assert_eq!(store.history().unwrap().len(), history.len() + 1);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Continuous provisioning by HTTP pull: a local TPS answers the GET; the document is applied
+/// with TPS rights in the context whose PROVURL covers the URL.
+#[test]
+fn fetch_from_the_trusted_context_over_http() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let provurl = format!("http://127.0.0.1:{port}/prov");
+    let body = wbxml(
+        r#"<wap-provisioningdoc version="1.0"><characteristic type="APPLICATION"><parm name="APPID" value="w4"/><parm name="NAME" value="MMS"/><parm name="TO-PROXY" value="ppg"/><parm name="ADDR" value="http://mmsc.pulled/"/></characteristic></wap-provisioningdoc>"#,
+    );
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut req = [0u8; 2048];
+        let n = s.read(&mut req).unwrap();
+        let head = String::from_utf8_lossy(&req[..n]).to_string();
+        write!(
+            s,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.wap.connectivity-wbxml\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .unwrap();
+        s.write_all(&body).unwrap();
+        head
+    });
+    // Bootstrap a context whose PROVURL is the local server.
+    let dir = temp_dir("fetch");
+    let (mut h, _) = Handset::init(&dir, IMSI, None, 1_000).unwrap();
+    let xml = format!(
+        r#"<wap-provisioningdoc version="1.0">
+  <characteristic type="BOOTSTRAP"><parm name="NAME" value="Local TPS"/><parm name="PROVURL" value="{provurl}"/></characteristic>
+  <characteristic type="PXLOGICAL"><parm name="PROXY-ID" value="ppg"/><parm name="NAME" value="P"/>
+    <characteristic type="PXPHYSICAL"><parm name="PHYSICAL-PROXY-ID" value="a"/><parm name="PXADDR" value="10.0.0.1"/><parm name="TO-NAPID" value="nap1"/></characteristic>
+  </characteristic>
+  <characteristic type="NAPDEF"><parm name="NAPID" value="nap1"/><parm name="NAME" value="I"/><parm name="BEARER" value="GSM-GPRS"/><parm name="NAP-ADDRESS" value="apn"/><parm name="NAP-ADDRTYPE" value="APN"/></characteristic>
+</wap-provisioningdoc>"#
+    );
+    let b = wbxml(&xml);
+    let imsi = Imsi::parse(IMSI).unwrap();
+    let mac = sign(SecMethod::NetwPin, &Credentials { imsi: Some(&imsi), pin: None }, &b).unwrap().to_hex();
+    let mut pdu = Vec::new();
+    PushPdu::new(1, ContentType::signed(SecMethod::NetwPin, &mac), &b).encode(&mut pdu);
+    let log = h.receive(&[Received::Push(pdu)], PPG, &Answers::default(), 2_000).unwrap();
+    assert!(matches!(log.events.last(), Some(Event::Applied { .. })), "{:?}", log.events);
+
+    let log = h.fetch(&format!("{provurl}/settings"), &Answers::default(), 3_000).unwrap();
+    let Some(Event::Applied { report, .. }) = log.events.last() else { panic!("{:?}", log.events) };
+    assert_eq!(report.summary.trust, Trust::TpsPushed);
+    assert!(report.pruned.is_empty(), "TO-PROXY=ppg resolved in the context: {:?}", report.pruned);
+    let head = server.join().unwrap();
+    assert!(head.starts_with("GET /prov/settings HTTP/1.1\r\n"), "{head}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -407,10 +407,10 @@ impl<'a> Parser<'a> {
                 },
             ));
         }
-        let name = e.name();
-        let name: String = name.as_ref().to_owned();
-        let misplaced = || (start, XmlErrorKind::MisplacedElement(clip(&name)));
-        match name.as_str() {
+        let qname = e.name();
+        let name: &str = qname.as_ref();
+        let misplaced = || (start, XmlErrorKind::MisplacedElement(clip(name)));
+        match name {
             ROOT => {
                 if !stack.is_empty() {
                     return Err(misplaced());
@@ -460,7 +460,7 @@ impl<'a> Parser<'a> {
                 if doc.is_some() && stack.is_empty() {
                     return Err((start, XmlErrorKind::ContentAfterRoot));
                 }
-                return Err((start, XmlErrorKind::UnknownElement(clip(&name))));
+                return Err((start, XmlErrorKind::UnknownElement(clip(name))));
             }
         }
         Ok(())
@@ -633,6 +633,10 @@ fn clip(s: &str) -> String {
 /// replaced, literal tab/CR/LF (and CR LF) become one space each. Errors carry the byte
 /// offset within `raw`.
 fn unescape_attr(raw: &str, reveal: bool) -> Result<String, Fail> {
+    // Common case: nothing to replace, normalise or refuse, so one copy suffices.
+    if !raw.bytes().any(attr_needs_care) {
+        return Ok(raw.to_owned());
+    }
     let shown = |name: &str| reveal.then(|| clip(name));
     let mut out = String::with_capacity(raw.len());
     let mut it = raw.char_indices().peekable();
@@ -670,6 +674,12 @@ fn unescape_attr(raw: &str, reveal: bool) -> Result<String, Fail> {
         }
     }
     Ok(out)
+}
+
+/// Bytes after which [`unescape_attr`] must look closer: references, `<`, controls
+/// (tab/CR/LF are normalised, the rest refused) and 0xEF, which leads U+FFFE/U+FFFF.
+fn attr_needs_care(b: u8) -> bool {
+    b < 0x20 || b == b'&' || b == b'<' || b == 0xEF
 }
 
 /// Characters XML 1.0 does not allow literally (C0 controls but tab/LF/CR, U+FFFE/F).
@@ -789,6 +799,14 @@ fn attr(out: &mut String, name: &str, value: &str) {
 
 /// Escapes an attribute value so that parsing returns exactly `value`.
 fn escape_into(out: &mut String, value: &str) {
+    // Common case: nothing to escape (0xEF leads U+FFFE/U+FFFF, escaped below).
+    if !value
+        .bytes()
+        .any(|b| b < 0x20 || matches!(b, b'&' | b'<' | b'>' | b'"' | 0xEF))
+    {
+        out.push_str(value);
+        return;
+    }
     for c in value.chars() {
         match c {
             '&' => out.push_str("&amp;"),

@@ -58,9 +58,9 @@ pub fn run(a: InspectArgs) -> anyhow::Result<Exit> {
     }
     r.json["exit"] = json!(code(r.exit));
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&r.json)?);
+        crate::io::print_line(&serde_json::to_string_pretty(&r.json)?)?;
     } else {
-        println!("{}", r.text.join("\n"));
+        crate::io::print_line(&r.text.join("\n"))?;
     }
     Ok(r.exit)
 }
