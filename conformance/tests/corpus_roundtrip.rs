@@ -5,10 +5,7 @@ use omacp_doc::xml;
 use omacp_wbxml::{DecodeOptions, EncodeOptions, decode, encode};
 
 fn opts(string_table: bool) -> EncodeOptions {
-    EncodeOptions {
-        string_table,
-        ..EncodeOptions::default()
-    }
+    EncodeOptions { string_table }
 }
 
 #[test]

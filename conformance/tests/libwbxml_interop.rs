@@ -17,10 +17,10 @@ fn with_libwbxml_tetra_misspelling(doc: &Document) -> Document {
         for n in children {
             match n {
                 Node::Parm(p) => {
-                    if let Some(v) = &mut p.value {
-                        if v == "TETRA-SDS" || v == "TETRA-PACKET" {
-                            *v = v.replacen("TETRA", "TRETRA", 1);
-                        }
+                    if let Some(v) = &mut p.value
+                        && (v == "TETRA-SDS" || v == "TETRA-PACKET")
+                    {
+                        *v = v.replacen("TETRA", "TRETRA", 1);
                     }
                 }
                 Node::Characteristic(c) => fix(&mut c.children),
@@ -43,13 +43,7 @@ fn libwbxml_decodes_our_wbxml_to_the_same_document() {
     for d in omacp_testkit::corpus::documents() {
         let doc = xml::parse(&d.xml).unwrap();
         for st in [true, false] {
-            let ours = encode(
-                &doc,
-                &EncodeOptions {
-                    string_table: st,
-                    ..Default::default()
-                },
-            );
+            let ours = encode(&doc, &EncodeOptions { string_table: st });
             let text = lw
                 .wbxml2xml(&ours)
                 .unwrap_or_else(|e| panic!("{}: {e}", d.name));

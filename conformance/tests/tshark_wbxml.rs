@@ -23,13 +23,7 @@ fn tshark_shows_our_wbxml_as_the_same_document() {
     for d in omacp_testkit::corpus::documents() {
         let doc = xml::parse(&d.xml).unwrap();
         for st in [true, false] {
-            let ours = encode(
-                &doc,
-                &EncodeOptions {
-                    string_table: st,
-                    ..Default::default()
-                },
-            );
+            let ours = encode(&doc, &EncodeOptions { string_table: st });
             let out = ts
                 .dissect_wbxml(&ours)
                 .unwrap_or_else(|e| panic!("{}: {e}", d.name));

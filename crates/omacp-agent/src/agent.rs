@@ -323,7 +323,10 @@ impl fmt::Debug for ApplyPlan {
             .field("id", &self.id)
             .field("message", &self.message)
             .field("contexts", &self.contexts)
-            .field("document_xml", &format_args!("<{} bytes>", self.document_xml.len()))
+            .field(
+                "document_xml",
+                &format_args!("<{} bytes>", self.document_xml.len()),
+            )
             .field("report", &self.report)
             .finish()
     }

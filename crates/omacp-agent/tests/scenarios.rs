@@ -957,7 +957,13 @@ fn transport_garbage_is_rejected_not_applied() {
 
 #[test]
 fn to_napid_internet_and_wlan_ssid_in_the_summary() {
-    let mut h = Handset::with_policy(Policy { unauthenticated: Acceptance::Confirm, ..Policy::default() }, Some(IMSI));
+    let mut h = Handset::with_policy(
+        Policy {
+            unauthenticated: Acceptance::Confirm,
+            ..Policy::default()
+        },
+        Some(IMSI),
+    );
     let xml = r#"<wap-provisioningdoc version="1.0">
   <characteristic type="NAPDEF"><parm name="NAPID" value="wlan1"/><parm name="NAME" value="Office WLAN"/><parm name="BEARER" value="WLAN"/><parm name="NAP-ADDRESS" value="corp-net"/><parm name="NAP-ADDRTYPE" value="ALPHA"/><parm name="INTERNET"/>
     <characteristic type="WLAN"><parm name="PRI-SSID" value="corp-net"/><parm name="NETMODE" value="INFRA"/><parm name="SECMODE" value="WPA2-PRESHARED-KEY"/><parm name="WPA-PRES-KEY-ASC" value="secretsecret"/></characteristic>
@@ -967,15 +973,133 @@ fn to_napid_internet_and_wlan_ssid_in_the_summary() {
   </characteristic>
 </wap-provisioningdoc>"#;
     let ev = h.sms(&push_pdu(xml, Sec::None, Tps::default()), ATTACKER);
-    let Event::ConfirmationRequired { summary, .. } = last(&ev) else { panic!("{ev:?}") };
+    let Event::ConfirmationRequired { summary, .. } = last(&ev) else {
+        panic!("{ev:?}")
+    };
     let kinds: Vec<SettingKind> = summary.changes.iter().map(|c| c.setting).collect();
-    assert!(kinds.contains(&SettingKind::WlanSsid), "{:?}", summary.changes);
+    assert!(
+        kinds.contains(&SettingKind::WlanSsid),
+        "{:?}",
+        summary.changes
+    );
     assert!(kinds.contains(&SettingKind::HomePage));
     // Keys are never part of the summary.
     assert!(!format!("{summary:?}").contains("secretsecret"));
     let ev = h.answer(true);
-    let Event::Applied { report, .. } = last(&ev) else { panic!("{ev:?}") };
-    assert_eq!(report.applications.len(), 1, "TO-NAPID=INTERNET resolved: {:?}", report.pruned);
+    let Event::Applied { report, .. } = last(&ev) else {
+        panic!("{ev:?}")
+    };
+    assert_eq!(
+        report.applications.len(),
+        1,
+        "TO-NAPID=INTERNET resolved: {:?}",
+        report.pruned
+    );
     // Nor are they in the Debug output of the stored settings or the agent.
     assert!(!format!("{:?}{:?}", h.store, h.agent).contains("secretsecret"));
+}
+
+/// Every trust level against every kind of setting in the operator's TPS context: only the
+/// TPS (trusted PPG path) and network-authenticated documents addressed to the context write
+/// there; a USERPIN document naming it is refused; an unsigned one cannot name it at all and
+/// lands in the default context; card documents without PROVURL go to the card context.
+#[test]
+fn trust_levels_against_the_operator_tps_context() {
+    let kinds = [
+        ("NAPDEF", proxy_doc("nap1", "other.apn", "10.9.9.9")),
+        ("APPLICATION", mms_doc("http://other-mmsc/", "ppg")),
+        (
+            "PXLOGICAL",
+            r#"<wap-provisioningdoc version="1.0"><characteristic type="PXLOGICAL"><parm name="PROXY-ID" value="ppg"/><parm name="NAME" value="X"/><characteristic type="PXPHYSICAL"><parm name="PHYSICAL-PROXY-ID" value="b"/><parm name="PXADDR" value="10.8.8.8"/><parm name="TO-NAPID" value="nap1"/></characteristic></characteristic></wap-provisioningdoc>"#.to_string(),
+        ),
+    ];
+    for (kind, xml) in &kinds {
+        for writer in Trust::ALL {
+            let mut h = bootstrapped();
+            h.agent = omacp_agent::Agent::new(
+                Policy {
+                    unauthenticated: Acceptance::Confirm,
+                    ..Policy::default()
+                },
+                Some(omacp_sec::Imsi::parse(IMSI).unwrap()),
+            );
+            let before = h.store.contexts[&ctx_id()].clone();
+            let named = Tps {
+                initiator: Some(PROVURL),
+                push_flag: Some(1),
+            };
+            let ev = match writer {
+                Trust::Card => {
+                    h.input(Input::Card {
+                        role: omacp_card::Role::Config1,
+                        bytes: &wbxml(xml),
+                    });
+                    h.events.clone()
+                }
+                Trust::Unauthenticated => h.sms(&push_pdu(xml, Sec::None, named), ATTACKER),
+                Trust::TpsPushed => h.sms(&push_pdu(xml, Sec::None, named), OPERATOR),
+                Trust::UserAuthenticated => {
+                    h.sms(
+                        &push_pdu(
+                            xml,
+                            Sec::Userpin("1"),
+                            Tps {
+                                push_flag: None,
+                                ..named
+                            },
+                        ),
+                        ATTACKER,
+                    );
+                    h.pin("1")
+                }
+                Trust::NetworkAuthenticated => h.sms(
+                    &push_pdu(
+                        xml,
+                        Sec::Netwpin(IMSI),
+                        Tps {
+                            push_flag: None,
+                            ..named
+                        },
+                    ),
+                    OPERATOR,
+                ),
+            };
+            let ev = match last(&ev) {
+                Event::ConfirmationRequired { .. } => h.answer(true),
+                _ => ev,
+            };
+            let ctx_after = &h.store.contexts[&ctx_id()];
+            let why = format!("{kind} by {writer}: {ev:?}");
+            match writer {
+                Trust::TpsPushed | Trust::NetworkAuthenticated => {
+                    let Event::Applied { report, .. } = last(&ev) else {
+                        panic!("{why}")
+                    };
+                    assert_eq!(report.summary.context, ctx_id(), "{why}");
+                    assert_ne!(ctx_after, &before, "{why}");
+                }
+                Trust::UserAuthenticated => {
+                    assert_eq!(
+                        rejected(last(&ev)),
+                        Some(&Reason::ContextForbidden(ctx_id())),
+                        "{why}"
+                    );
+                    assert_eq!(ctx_after, &before, "{why}");
+                }
+                Trust::Unauthenticated | Trust::Card => {
+                    // Applied elsewhere (default/card context) or pruned there for lack of
+                    // the context's references: never into the operator's context.
+                    if let Event::Applied { report, .. } = last(&ev) {
+                        let want = if writer == Trust::Card {
+                            CARD_CONTEXT
+                        } else {
+                            DEFAULT_CONTEXT
+                        };
+                        assert_eq!(report.summary.context, want, "{why}");
+                    }
+                    assert_eq!(ctx_after, &before, "{why}");
+                }
+            }
+        }
+    }
 }

@@ -77,7 +77,13 @@ pub fn get(url: &str, timeout: Duration) -> Result<Response, FetchError> {
         "GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: application/vnd.wap.connectivity-wbxml, text/vnd.wap.connectivity-xml\r\nUser-Agent: omacp-device\r\nConnection: close\r\n\r\n"
     )?;
     let mut raw = Vec::new();
-    s.take(MAX_RESPONSE as u64 + 1).read_to_end(&mut raw)?;
+    // A server that closes with unread request bytes resets the connection; what arrived
+    // before the reset is still a complete response when its framing says so.
+    if let Err(e) = s.take(MAX_RESPONSE as u64 + 1).read_to_end(&mut raw)
+        && (raw.is_empty() || e.kind() != std::io::ErrorKind::ConnectionReset)
+    {
+        return Err(e.into());
+    }
     if raw.len() > MAX_RESPONSE {
         return Err(FetchError::TooLarge);
     }

@@ -272,9 +272,16 @@ fn fetch_from_the_trusted_context_over_http() {
     );
     let server = std::thread::spawn(move || {
         let (mut s, _) = listener.accept().unwrap();
-        let mut req = [0u8; 2048];
-        let n = s.read(&mut req).unwrap();
-        let head = String::from_utf8_lossy(&req[..n]).to_string();
+        let mut req = Vec::new();
+        let mut buf = [0u8; 512];
+        while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = s.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            req.extend_from_slice(&buf[..n]);
+        }
+        let head = String::from_utf8_lossy(&req).to_string();
         write!(
             s,
             "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.wap.connectivity-wbxml\r\nContent-Length: {}\r\n\r\n",
@@ -298,17 +305,43 @@ fn fetch_from_the_trusted_context_over_http() {
     );
     let b = wbxml(&xml);
     let imsi = Imsi::parse(IMSI).unwrap();
-    let mac = sign(SecMethod::NetwPin, &Credentials { imsi: Some(&imsi), pin: None }, &b).unwrap().to_hex();
+    let mac = sign(
+        SecMethod::NetwPin,
+        &Credentials {
+            imsi: Some(&imsi),
+            pin: None,
+        },
+        &b,
+    )
+    .unwrap()
+    .to_hex();
     let mut pdu = Vec::new();
     PushPdu::new(1, ContentType::signed(SecMethod::NetwPin, &mac), &b).encode(&mut pdu);
-    let log = h.receive(&[Received::Push(pdu)], PPG, &Answers::default(), 2_000).unwrap();
-    assert!(matches!(log.events.last(), Some(Event::Applied { .. })), "{:?}", log.events);
+    let log = h
+        .receive(&[Received::Push(pdu)], PPG, &Answers::default(), 2_000)
+        .unwrap();
+    assert!(
+        matches!(log.events.last(), Some(Event::Applied { .. })),
+        "{:?}",
+        log.events
+    );
 
-    let log = h.fetch(&format!("{provurl}/settings"), &Answers::default(), 3_000).unwrap();
-    let Some(Event::Applied { report, .. }) = log.events.last() else { panic!("{:?}", log.events) };
+    let log = h
+        .fetch(&format!("{provurl}/settings"), &Answers::default(), 3_000)
+        .unwrap();
+    let Some(Event::Applied { report, .. }) = log.events.last() else {
+        panic!("{:?}", log.events)
+    };
     assert_eq!(report.summary.trust, Trust::TpsPushed);
-    assert!(report.pruned.is_empty(), "TO-PROXY=ppg resolved in the context: {:?}", report.pruned);
+    assert!(
+        report.pruned.is_empty(),
+        "TO-PROXY=ppg resolved in the context: {:?}",
+        report.pruned
+    );
     let head = server.join().unwrap();
-    assert!(head.starts_with("GET /prov/settings HTTP/1.1\r\n"), "{head}");
+    assert!(
+        head.starts_with("GET /prov/settings HTTP/1.1\r\n"),
+        "{head}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

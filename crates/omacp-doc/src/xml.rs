@@ -264,6 +264,19 @@ pub fn parse_with_limits(text: &str, limits: &XmlLimits) -> Result<Document, Xml
         Some(rest) => (rest, 3),
         None => (text, 0),
     };
+    if let Some(doc) = fast::parse(body, limits) {
+        return Ok(doc);
+    }
+    parse_full(text, body, base, limits)
+}
+
+/// The tokenizer-based parser, which handles everything and words every error.
+fn parse_full(
+    text: &str,
+    body: &str,
+    base: usize,
+    limits: &XmlLimits,
+) -> Result<Document, XmlError> {
     Parser {
         text,
         body,
@@ -276,6 +289,182 @@ pub fn parse_with_limits(text: &str, limits: &XmlLimits) -> Result<Document, Xml
 }
 
 type Fail = (usize, XmlErrorKind);
+
+/// A scanner for the plain shape nearly every document has (the canonical form and the
+/// usual hand-written variants): the standard declaration and DOCTYPE, double-quoted
+/// attributes, whitespace between tags, no comments, CDATA or processing instructions.
+/// It never reports an error: on anything else, or anything wrong, it gives up and the
+/// tokenizer-based parser runs from the start and produces the exact verdict. When it
+/// succeeds its document is the one that parser would build.
+mod fast {
+    use super::{Open, ROOT, XmlLimits, close, is_xml_space, unescape_attr};
+    use crate::model::{Characteristic, Document, Node, Parm};
+
+    const DECLS: [&str; 2] = [
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+        "<?xml version=\"1.0\"?>",
+    ];
+    const DOCTYPE: &str = "<!DOCTYPE wap-provisioningdoc PUBLIC \"-//WAPFORUM//DTD PROV 1.0//EN\" \"http://www.wapforum.org/DTD/prov.dtd\">";
+
+    struct Scan<'a> {
+        s: &'a str,
+        b: &'a [u8],
+        i: usize,
+    }
+
+    impl<'a> Scan<'a> {
+        fn skip_space(&mut self) {
+            while self.b.get(self.i).copied().is_some_and(is_xml_space) {
+                self.i += 1;
+            }
+        }
+
+        fn eat(&mut self, t: &str) -> bool {
+            let ok = self.b[self.i..].starts_with(t.as_bytes());
+            if ok {
+                self.i += t.len();
+            }
+            ok
+        }
+
+        /// A name: bytes up to whitespace, `/`, `>` or `=`.
+        fn name(&mut self) -> &'a str {
+            let start = self.i;
+            while let Some(&c) = self.b.get(self.i) {
+                if is_xml_space(c) || matches!(c, b'/' | b'>' | b'=' | b'<' | b'"' | b'\'') {
+                    break;
+                }
+                self.i += 1;
+            }
+            // Stops only at ASCII bytes, so both ends are character boundaries.
+            &self.s[start..self.i]
+        }
+
+        /// `name="value"` pairs up to `>` or `/>`; returns the attributes (at most
+        /// `N`, each of `allowed` once) and whether the tag was self-closed.
+        fn attributes<const N: usize>(
+            &mut self,
+            allowed: [&str; N],
+        ) -> Option<([Option<String>; N], bool)> {
+            let mut out: [Option<String>; N] = std::array::from_fn(|_| None);
+            loop {
+                let before = self.i;
+                self.skip_space();
+                match self.b.get(self.i)? {
+                    b'>' => {
+                        self.i += 1;
+                        return Some((out, false));
+                    }
+                    b'/' => {
+                        self.i += 1;
+                        return self.eat(">").then_some((out, true));
+                    }
+                    _ if before == self.i => return None,
+                    _ => {}
+                }
+                let key = self.name();
+                let k = allowed.iter().position(|a| *a == key)?;
+                if out[k].is_some() || !self.eat("=\"") {
+                    return None;
+                }
+                let start = self.i;
+                let len = self.b[start..]
+                    .iter()
+                    .position(|&c| matches!(c, b'"' | b'<' | b'>'))?;
+                self.i = start + len;
+                if !self.eat("\"") {
+                    return None;
+                }
+                out[k] = Some(unescape_attr(&self.s[start..start + len], false).ok()?);
+            }
+        }
+    }
+
+    pub(super) fn parse(s: &str, limits: &XmlLimits) -> Option<Document> {
+        let mut p = Scan {
+            s,
+            b: s.as_bytes(),
+            i: 0,
+        };
+        if p.b.starts_with(b"<?") {
+            if !DECLS.iter().any(|d| p.eat(d)) {
+                return None;
+            }
+            p.skip_space();
+        }
+        if p.b[p.i..].starts_with(b"<!") {
+            if !p.eat(DOCTYPE) {
+                return None;
+            }
+            p.skip_space();
+        }
+        let mut doc: Option<Document> = None;
+        let mut stack: Vec<Open> = Vec::with_capacity(8);
+        let mut elements = 0usize;
+        loop {
+            p.skip_space();
+            if p.i == p.b.len() {
+                return if stack.is_empty() { doc } else { None };
+            }
+            if !p.eat("<") {
+                return None;
+            }
+            if p.eat("/") {
+                let name = p.name();
+                if !p.eat(">") || stack.last().map(super::open_name) != Some(name) {
+                    return None;
+                }
+                close(&mut stack, &mut doc);
+                continue;
+            }
+            elements += 1;
+            if elements > limits.max_elements || stack.len() >= limits.max_depth {
+                return None;
+            }
+            let name = p.name();
+            let empty = match name {
+                ROOT => {
+                    if doc.is_some() || !stack.is_empty() {
+                        return None;
+                    }
+                    let ([version], empty) = p.attributes(["version"])?;
+                    doc = Some(Document {
+                        version,
+                        characteristics: Vec::new(),
+                    });
+                    stack.push(Open::Root);
+                    empty
+                }
+                "characteristic" => {
+                    if !matches!(stack.last(), Some(Open::Root | Open::Char(_))) {
+                        return None;
+                    }
+                    let ([kind], empty) = p.attributes(["type"])?;
+                    stack.push(Open::Char(Characteristic {
+                        kind: kind?,
+                        children: Vec::with_capacity(4),
+                    }));
+                    empty
+                }
+                "parm" => {
+                    let ([name, value], empty) = p.attributes(["name", "value"])?;
+                    let Some(Open::Char(parent)) = stack.last_mut() else {
+                        return None;
+                    };
+                    parent
+                        .children
+                        .push(Node::Parm(Parm { name: name?, value }));
+                    stack.push(Open::Parm);
+                    empty
+                }
+                _ => return None,
+            };
+            if empty {
+                close(&mut stack, &mut doc);
+            }
+        }
+    }
+}
 
 /// An open element.
 enum Open {
@@ -826,6 +1015,50 @@ fn escape_into(out: &mut String, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast path either declines or agrees with the full parser, on the corpus and
+    /// on every one-byte deletion, and many one-byte insertions, of a small document.
+    #[test]
+    fn fast_path_agrees_with_full_parser() {
+        fn check(text: &str) {
+            if let Some(d) = fast::parse(text, &XmlLimits::DEFAULT) {
+                let full = parse_full(text, text, 0, &XmlLimits::DEFAULT);
+                assert_eq!(full.as_ref(), Ok(&d), "{text}");
+            }
+        }
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../corpus");
+        let mut taken = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "xml") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                assert!(
+                    fast::parse(&text, &XmlLimits::DEFAULT).is_some(),
+                    "{path:?}"
+                );
+                check(&text);
+                taken += 1;
+            }
+        }
+        assert!(taken >= 25);
+        let small = "<?xml version=\"1.0\"?>\n<wap-provisioningdoc version=\"1.0\">\n <characteristic type=\"A\">\n  <parm name=\"N\" value=\"a&amp;b c\"/>\n  <parm name=\"F\"></parm>\n  <characteristic type=\"B\"/>\n </characteristic>\n</wap-provisioningdoc>\n";
+        check(small);
+        let b = small.as_bytes();
+        for i in 0..b.len() {
+            let mut v = b.to_vec();
+            v.remove(i);
+            if let Ok(t) = std::str::from_utf8(&v) {
+                check(t);
+            }
+            for ins in [
+                b' ', b'<', b'>', b'/', b'"', b'\'', b'=', b'&', b'\t', b'x', 0x01,
+            ] {
+                let mut v = b.to_vec();
+                v.insert(i, ins);
+                check(std::str::from_utf8(&v).unwrap());
+            }
+        }
+    }
 
     const SPEC_EXAMPLE_HEAD: &str = "<?xml version=\"1.0\"?>\n<!DOCTYPE wap-provisioningdoc PUBLIC \"-//WAPFORUM//DTD PROV 1.0//EN\" \"http://www.wapforum.org/DTD/prov.dtd\">\n";
 

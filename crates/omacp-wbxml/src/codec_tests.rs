@@ -54,7 +54,11 @@ fn our_example_encoding_is_the_worked_example() {
     let ours = encode(&doc, &NO_TABLE);
     assert_eq!(ours, EXAMPLE_WBXML);
     let with_table = encode(&doc, &TABLE);
-    assert!(with_table.len() <= EXAMPLE_WBXML_STRTBL.len(), "{}", with_table.len());
+    assert!(
+        with_table.len() <= EXAMPLE_WBXML_STRTBL.len(),
+        "{}",
+        with_table.len()
+    );
     assert_eq!(
         &with_table[..9],
         &EXAMPLE_WBXML_STRTBL[..9],
@@ -641,9 +645,10 @@ fn smallest_forms() {
         d
     );
     // AAUTHTYPE fragments on page 1.
-    let d = Document::new(None).with(Characteristic::new("APPLICATION").with_child(
-        Characteristic::new("APPAUTH").with_parm("AAUTHTYPE", "DIGEST,BASIC"),
-    ));
+    let d = Document::new(None).with(
+        Characteristic::new("APPLICATION")
+            .with_child(Characteristic::new("APPAUTH").with_parm("AAUTHTYPE", "DIGEST,BASIC")),
+    );
     let b = encode(&d, &NO_TABLE);
     assert!(
         b.windows(7)

@@ -498,7 +498,13 @@ pub fn encode(doc: &Document, opts: &EncodeOptions) -> Vec<u8> {
             v.tabled = arena.matrix(&v.value, Some(&table));
         }
         for (info, slot) in tabled_infos.iter_mut().zip(&slots) {
-            info.price(slot.attr, &vals, true);
+            // A slot none of whose values meets the table keeps its plain price.
+            if vals[info.v0 as usize..info.v1 as usize]
+                .iter()
+                .any(|v| v.value.tabled)
+            {
+                info.price(slot.attr, &vals, true);
+            }
         }
         let p = plan(&tabled_infos);
         let size = 3 + table.header_len() + fixed + p.slot_bytes as usize;

@@ -235,8 +235,8 @@ pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
     // exact, so when it comes out on top that piece is the round's choice. (Claims can
     // raise a piece's gain by making a neighbour region an edge; a stale lower key then
     // just delays it a round.)
-    let mut claims: Vec<Vec<(u32, u32)>> = vec![Vec::new(); cands.len()];
-    let evaluate = |p: &Piece<'_>, claims: &[Vec<(u32, u32)>]| -> (i64, i64) {
+    let mut claims = Claims::new(cands.len());
+    let evaluate = |p: &Piece<'_>, claims: &Claims| -> (i64, i64) {
         let len = p.text.len() as i64;
         let (mut g, mut bound) = (-(len + 1), -(len + 1));
         for o in &occs[p.o0 as usize..p.o1 as usize] {
@@ -245,7 +245,7 @@ pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
             let mut left_free = o.start == 0;
             let mut right_free = o.end as usize == c.text.len();
             let mut clash = false;
-            for &(ks, ke) in &claims[o.cand as usize] {
+            for (ks, ke) in claims.of(o.cand) {
                 clash |= ks < o.end && o.start < ke;
                 left_free |= ke == o.start;
                 right_free |= ks == o.end;
@@ -282,9 +282,8 @@ pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
             continue;
         }
         for o in &occs[p.o0 as usize..p.o1 as usize] {
-            let cl = &mut claims[o.cand as usize];
-            if !cl.iter().any(|&(ks, ke)| ks < o.end && o.start < ke) {
-                cl.push((o.start, o.end));
+            if !claims.of(o.cand).any(|(ks, ke)| ks < o.end && o.start < ke) {
+                claims.push(o.cand, o.start, o.end);
             }
         }
         chosen.push((p.text, key));
@@ -314,6 +313,39 @@ pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
     keep.into_iter().map(|(s, _)| s).collect()
 }
 
+/// The byte ranges of each candidate claimed by accepted pieces: per-candidate lists
+/// threaded through one vector (one allocation rather than one per candidate).
+struct Claims {
+    /// Index + 1 of each candidate's latest claim in `list` (0: none).
+    head: Vec<u32>,
+    /// (start, end, index + 1 of the candidate's previous claim).
+    list: Vec<(u32, u32, u32)>,
+}
+
+impl Claims {
+    fn new(cands: usize) -> Claims {
+        Claims {
+            head: vec![0; cands],
+            list: Vec::with_capacity(cands),
+        }
+    }
+
+    fn of(&self, cand: u32) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let mut at = self.head[cand as usize];
+        std::iter::from_fn(move || {
+            let (s, e, prev) = *self.list.get(at.checked_sub(1)? as usize)?;
+            at = prev;
+            Some((s, e))
+        })
+    }
+
+    fn push(&mut self, cand: u32, start: u32, end: u32) {
+        let h = &mut self.head[cand as usize];
+        self.list.push((start, end, *h));
+        *h = self.list.len() as u32;
+    }
+}
+
 /// Strings stored reversed in one buffer, so suffix order is a plain slice compare.
 struct Reversed {
     buf: Vec<u8>,
@@ -321,10 +353,11 @@ struct Reversed {
 }
 
 impl Reversed {
-    fn new<'a>(texts: impl Iterator<Item = &'a [u8]>) -> Reversed {
+    fn new<'a>(texts: impl Iterator<Item = &'a [u8]> + Clone) -> Reversed {
+        let (n, bytes) = texts.clone().fold((0, 0), |(n, b), t| (n + 1, b + t.len()));
         let mut r = Reversed {
-            buf: Vec::new(),
-            spans: Vec::new(),
+            buf: Vec::with_capacity(bytes),
+            spans: Vec::with_capacity(n),
         };
         for t in texts {
             let start = r.buf.len() as u32;
