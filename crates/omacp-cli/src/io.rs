@@ -12,7 +12,10 @@ pub const MAX_INPUT: u64 = 64 * 1024 * 1024;
 pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
     let mut buf = Vec::new();
     if path.as_os_str() == "-" {
-        std::io::stdin().take(MAX_INPUT + 1).read_to_end(&mut buf).context("reading stdin")?;
+        std::io::stdin()
+            .take(MAX_INPUT + 1)
+            .read_to_end(&mut buf)
+            .context("reading stdin")?;
     } else {
         std::fs::File::open(path)
             .with_context(|| format!("cannot open {}", path.display()))?
@@ -20,7 +23,11 @@ pub fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
             .read_to_end(&mut buf)
             .with_context(|| format!("reading {}", path.display()))?;
     }
-    anyhow::ensure!(buf.len() as u64 <= MAX_INPUT, "{}: input larger than {MAX_INPUT} bytes", path.display());
+    anyhow::ensure!(
+        buf.len() as u64 <= MAX_INPUT,
+        "{}: input larger than {MAX_INPUT} bytes",
+        path.display()
+    );
     Ok(buf)
 }
 

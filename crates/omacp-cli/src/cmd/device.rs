@@ -48,11 +48,11 @@ fn init(a: DeviceInitArgs) -> anyhow::Result<Exit> {
         .with_context(|| format!("device init {}", a.store.display()))?;
     let (exit, out) = outcome(&log);
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        crate::io::print_line(&serde_json::to_string_pretty(&out)?)?;
     } else {
-        println!("handset initialised in {}", a.store.display());
+        crate::io::print_line(&format!("handset initialised in {}", a.store.display()))?;
         for m in out["messages"].as_array().into_iter().flatten() {
-            println!("card document: {}", one_line(m));
+            crate::io::print_line(&format!("card document: {}", one_line(m)))?;
         }
     }
     // Without a card there is nothing to apply; with one, a refused document is exit 1 (the
@@ -120,22 +120,22 @@ fn fetch(a: DeviceFetchArgs) -> anyhow::Result<Exit> {
 
 fn print_outcome(out: &Json, as_json: bool) -> anyhow::Result<()> {
     if as_json {
-        println!("{}", serde_json::to_string_pretty(out)?);
+        crate::io::print_line(&serde_json::to_string_pretty(out)?)?;
         return Ok(());
     }
     for m in out["messages"].as_array().into_iter().flatten() {
-        println!("{}", one_line(m));
+        crate::io::print_line(&one_line(m))?;
         for c in m["summary"]["changes"]
             .as_array()
             .or(m["report"]["summary"]["changes"].as_array())
             .into_iter()
             .flatten()
         {
-            println!("  {}", c["text"].as_str().unwrap_or(""));
+            crate::io::print_line(&format!("  {}", c["text"].as_str().unwrap_or("")))?;
         }
     }
     if out["messages"].as_array().is_none_or(Vec::is_empty) {
-        println!("{}", one_line(out));
+        crate::io::print_line(&one_line(out))?;
     }
     Ok(())
 }
@@ -296,17 +296,16 @@ fn show(a: DeviceShowArgs) -> anyhow::Result<Exit> {
                 })
             })
             .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({"contexts": contexts}))?
-        );
+        crate::io::print_line(&serde_json::to_string_pretty(
+            &json!({"contexts": contexts}),
+        )?)?;
         return Ok(Exit::Ok);
     }
     if s.contexts.is_empty() {
-        println!("no settings");
+        crate::io::print_line("no settings")?;
     }
     for c in s.contexts.values() {
-        println!(
+        crate::io::print_line(&format!(
             "context {}{} (authority {}{})",
             c.id,
             c.name
@@ -317,12 +316,12 @@ fn show(a: DeviceShowArgs) -> anyhow::Result<Exit> {
             c.context_allow
                 .map(|n| format!(", CONTEXT-ALLOW {n}"))
                 .unwrap_or_default()
-        );
+        ))?;
         let apps = omacp_agent::AppRegistry::builtin();
         for i in &c.items {
-            println!("  {} (owner {})", i.key(), i.owner);
+            crate::io::print_line(&format!("  {} (owner {})", i.key(), i.owner))?;
             for (k, v) in omacp_agent::apps::visible(&i.characteristic, &apps) {
-                println!("    {k}: {v}");
+                crate::io::print_line(&format!("    {k}: {v}"))?;
             }
         }
     }
@@ -337,10 +336,10 @@ fn history(a: DeviceHistoryArgs) -> anyhow::Result<Exit> {
             .iter()
             .map(|e| json!({"id": e.id, "at_ms": e.at_ms, "kind": e.kind, "origin": e.origin, "trust": e.trust, "sec": e.sec, "context": e.context}))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        crate::io::print_line(&serde_json::to_string_pretty(&v)?)?;
     } else {
         for e in entries {
-            println!(
+            crate::io::print_line(&format!(
                 "{:>4}  {}  {:<8} {}{}{}",
                 e.id,
                 e.at_ms,
@@ -356,7 +355,7 @@ fn history(a: DeviceHistoryArgs) -> anyhow::Result<Exit> {
                 } else {
                     format!(" -> {}", e.context)
                 }
-            );
+            ))?;
         }
     }
     Ok(Exit::Ok)
@@ -365,6 +364,6 @@ fn history(a: DeviceHistoryArgs) -> anyhow::Result<Exit> {
 fn rollback(a: DeviceRollbackArgs) -> anyhow::Result<Exit> {
     let mut h = Handset::open(&a.store)?;
     let id = h.store.rollback(a.to, now_ms() as i64)?;
-    println!("rolled back (history entry {id})");
+    crate::io::print_line(&format!("rolled back (history entry {id})"))?;
     Ok(Exit::Ok)
 }
