@@ -1,8 +1,8 @@
 //! WAP Push bearers (transport.md).
 #![forbid(unsafe_code)]
-pub mod wdp;
+pub mod http;
+pub mod pcap;
 pub mod reassembly;
 pub mod sms;
-pub mod pcap;
+pub mod wdp;
 pub mod wsp;
-pub mod http;

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 
 /// Root of the repository (where `corpus/` lives).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repository root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repository root")
 }
 
 /// One corpus document.
@@ -27,7 +30,11 @@ pub fn documents() -> Vec<CorpusDoc> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "xml"))
         .map(|path| CorpusDoc {
-            name: path.file_name().expect("file name").to_string_lossy().into_owned(),
+            name: path
+                .file_name()
+                .expect("file name")
+                .to_string_lossy()
+                .into_owned(),
             xml: std::fs::read_to_string(&path).expect("corpus file is UTF-8"),
             path,
         })

@@ -11,7 +11,9 @@ fn find_tool(env: &str, name: &str) -> Option<PathBuf> {
         return Some(PathBuf::from(p));
     }
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
 }
 
 /// A scratch directory removed on drop.
@@ -110,7 +112,10 @@ impl Libwbxml {
         let dir = Scratch::new("wbxml2xml");
         let (inp, out) = (dir.path("in.wbxml"), dir.path("out.xml"));
         std::fs::write(&inp, wbxml).expect("write input");
-        run(Command::new(&self.wbxml2xml).args(["-l", "PROV10", "-o"]).arg(&out).arg(&inp))?;
+        run(Command::new(&self.wbxml2xml)
+            .args(["-l", "PROV10", "-o"])
+            .arg(&out)
+            .arg(&inp))?;
         Ok(String::from_utf8_lossy(&std::fs::read(&out).expect("wbxml2xml output")).into_owned())
     }
 }
@@ -124,7 +129,9 @@ pub struct Tshark {
 impl Tshark {
     /// `tshark`, or `None` when it is not installed.
     pub fn find() -> Option<Tshark> {
-        Some(Tshark { bin: find_tool("OMACP_TSHARK", "tshark")? })
+        Some(Tshark {
+            bin: find_tool("OMACP_TSHARK", "tshark")?,
+        })
     }
 
     /// Runs tshark on a capture file with extra arguments; returns stdout.
@@ -140,7 +147,8 @@ impl Tshark {
         let dir = Scratch::new("tshark");
         let pcap = dir.path("doc.pcap");
         let mut w = PcapWriter::new(LINKTYPE_WIRESHARK_UPPER_PDU);
-        w.exported_pdu(PcapTime::default(), "wbxml", None, wbxml).expect("exported PDU");
+        w.exported_pdu(PcapTime::default(), "wbxml", None, wbxml)
+            .expect("exported PDU");
         std::fs::write(&pcap, w.into_bytes()).expect("write pcap");
         self.read(&pcap, &["-V", "-O", "wbxml"])
     }
@@ -201,14 +209,19 @@ pub fn document_from_tshark(text: &str) -> Result<omacp_doc::Document, String> {
         if r.starts_with("(Requested token") {
             return Err(format!("tshark could not render a token: {r}"));
         }
-        let flush = |attr: &mut Option<(String, String)>, stack: &mut Vec<Open>| -> Result<(), String> {
-            if let Some((n, v)) = attr.take() {
-                set_attr(stack.last_mut().ok_or("attribute outside element")?, &n, v)?;
-            }
-            Ok(())
-        };
+        let flush =
+            |attr: &mut Option<(String, String)>, stack: &mut Vec<Open>| -> Result<(), String> {
+                if let Some((n, v)) = attr.take() {
+                    set_attr(stack.last_mut().ok_or("attribute outside element")?, &n, v)?;
+                }
+                Ok(())
+            };
         if let Some(piece) = r.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
-            current_attr.as_mut().ok_or_else(|| format!("value piece without attribute: {r}"))?.1.push_str(piece);
+            current_attr
+                .as_mut()
+                .ok_or_else(|| format!("value piece without attribute: {r}"))?
+                .1
+                .push_str(piece);
         } else if let Some(rest) = r.strip_prefix("</") {
             let _ = rest;
             flush(&mut current_attr, &mut stack)?;
@@ -224,7 +237,10 @@ pub fn document_from_tshark(text: &str) -> Result<omacp_doc::Document, String> {
             stack.push(match name {
                 "wap-provisioningdoc" => Open::Root(Document::default()),
                 "characteristic" => Open::Char(Characteristic::new("")),
-                "parm" => Open::Parm(Parm { name: String::new(), value: None }),
+                "parm" => Open::Parm(Parm {
+                    name: String::new(),
+                    value: None,
+                }),
                 other => return Err(format!("unexpected element {other}")),
             });
             if r.ends_with("/>") {
@@ -232,7 +248,10 @@ pub fn document_from_tshark(text: &str) -> Result<omacp_doc::Document, String> {
             }
         } else if let Some((name, val)) = r.split_once('=') {
             flush(&mut current_attr, &mut stack)?;
-            let v = val.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')).unwrap_or(val);
+            let v = val
+                .strip_prefix('\'')
+                .and_then(|s| s.strip_suffix('\''))
+                .unwrap_or(val);
             current_attr = Some((name.to_string(), v.to_string()));
         } else {
             return Err(format!("unrecognised tshark rendering: {r}"));

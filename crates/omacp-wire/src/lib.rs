@@ -78,7 +78,10 @@ impl<'a> Reader<'a> {
     }
 
     fn err(&self, kind: WireErrorKind) -> WireError {
-        WireError { offset: self.offset(), kind }
+        WireError {
+            offset: self.offset(),
+            kind,
+        }
     }
 
     /// The next byte, without consuming it.
@@ -88,7 +91,9 @@ impl<'a> Reader<'a> {
 
     /// One byte.
     pub fn u8(&mut self) -> Result<u8, WireError> {
-        let b = self.peek().ok_or(self.err(WireErrorKind::Truncated { wanted: 1, left: 0 }))?;
+        let b = self
+            .peek()
+            .ok_or(self.err(WireErrorKind::Truncated { wanted: 1, left: 0 }))?;
         self.pos += 1;
         Ok(b)
     }
@@ -108,7 +113,10 @@ impl<'a> Reader<'a> {
     /// The next `n` bytes.
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], WireError> {
         if n > self.remaining() {
-            return Err(self.err(WireErrorKind::Truncated { wanted: n, left: self.remaining() }));
+            return Err(self.err(WireErrorKind::Truncated {
+                wanted: n,
+                left: self.remaining(),
+            }));
         }
         let s = &self.buf[self.pos..self.pos + n];
         self.pos += n;
@@ -136,14 +144,20 @@ impl<'a> Reader<'a> {
             let b = self.u8()?;
             // The fifth byte may carry only the top four bits of a 32-bit value.
             if i == 4 && (v >> 25) != 0 {
-                return Err(WireError { offset: start, kind: WireErrorKind::UintvarOverflow });
+                return Err(WireError {
+                    offset: start,
+                    kind: WireErrorKind::UintvarOverflow,
+                });
             }
             v = (v << 7) | u32::from(b & 0x7F);
             if b & 0x80 == 0 {
                 return Ok(v);
             }
         }
-        Err(WireError { offset: start, kind: WireErrorKind::UintvarOverflow })
+        Err(WireError {
+            offset: start,
+            kind: WireErrorKind::UintvarOverflow,
+        })
     }
 
     /// Bytes up to (not including) the next NUL; the NUL is consumed.
@@ -203,12 +217,22 @@ mod tests {
 
     #[test]
     fn uintvar_rejects_overflow_and_truncation() {
-        let e = Reader::new(&[0x90, 0x80, 0x80, 0x80, 0x00]).uintvar().unwrap_err();
+        let e = Reader::new(&[0x90, 0x80, 0x80, 0x80, 0x00])
+            .uintvar()
+            .unwrap_err();
         assert_eq!(e.kind, WireErrorKind::UintvarOverflow);
-        let e = Reader::new(&[0x81, 0x81, 0x81, 0x81, 0x81, 0x00]).uintvar().unwrap_err();
+        let e = Reader::new(&[0x81, 0x81, 0x81, 0x81, 0x81, 0x00])
+            .uintvar()
+            .unwrap_err();
         assert_eq!(e.kind, WireErrorKind::UintvarOverflow);
         let e = Reader::at(&[0x81], 10).uintvar().unwrap_err();
-        assert_eq!(e, WireError { offset: 11, kind: WireErrorKind::Truncated { wanted: 1, left: 0 } });
+        assert_eq!(
+            e,
+            WireError {
+                offset: 11,
+                kind: WireErrorKind::Truncated { wanted: 1, left: 0 }
+            }
+        );
     }
 
     #[test]
