@@ -141,18 +141,15 @@ fn corpus(name: &str) -> PathBuf {
 #[test]
 fn reads_corpus_cards_through_pcscd_and_vpcd() {
     let Some(bin) = find_pcscd() else {
-        eprintln!("SKIPPED: pcscd not installed (Debian package pcscd)");
-        return;
+        omacp_testkit::skip!("pcscd not installed (Debian package pcscd)");
     };
     if !Path::new("/etc/reader.conf.d/vpcd").exists() {
-        eprintln!("SKIPPED: vsmartcard-vpcd not installed (/etc/reader.conf.d/vpcd missing)");
-        return;
+        omacp_testkit::skip!("vsmartcard-vpcd not installed (/etc/reader.conf.d/vpcd missing)");
     }
     let _daemon = match start_pcscd(&bin) {
         Ok(d) => d,
         Err(why) => {
-            eprintln!("SKIPPED: {why}");
-            return;
+            omacp_testkit::skip!("{why}");
         }
     };
     for name in ["usim-full.card", "sim-bootstrap.card", "isim.card"] {
