@@ -120,6 +120,32 @@ impl Libwbxml {
     }
 }
 
+/// Kannel's OTA compiler driver (`/usr/lib/kannel/test/test_ota`, Debian `kannel`): the
+/// XML → WBXML compiler that Kannel's `sendota` uses.
+#[derive(Debug, Clone)]
+pub struct KannelOta {
+    bin: PathBuf,
+}
+
+impl KannelOta {
+    /// `test_ota`, or `None` when Kannel is not installed.
+    pub fn find() -> Option<KannelOta> {
+        let bin = std::env::var_os("OMACP_KANNEL_TEST_OTA")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/usr/lib/kannel/test/test_ota"));
+        bin.is_file().then_some(KannelOta { bin })
+    }
+
+    /// XML text → WBXML as Kannel compiles it.
+    pub fn compile(&self, xml: &str) -> Result<Vec<u8>, PeerFailure> {
+        let dir = Scratch::new("test_ota");
+        let (inp, out) = (dir.path("in.xml"), dir.path("out.wbxml"));
+        std::fs::write(&inp, xml).expect("write input");
+        run(Command::new(&self.bin).arg("-f").arg(&out).arg(&inp))?;
+        Ok(std::fs::read(&out).expect("test_ota output"))
+    }
+}
+
 /// Wireshark's command-line dissector.
 #[derive(Debug, Clone)]
 pub struct Tshark {
