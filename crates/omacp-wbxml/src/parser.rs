@@ -303,6 +303,9 @@ impl<'a, V: Vocabulary> Parser<'a, V> {
     }
 
     /// The next event, or `None` after the root element and any trailing PIs.
+    // One call site per decoder loop: inlined, the Result<Option<Event>> never goes
+    // through memory (measured: ~4 % of a decode).
+    #[inline(always)]
     #[allow(clippy::should_implement_trait)] // fallible: not an Iterator
     pub fn next(&mut self) -> Result<Option<Event<'a>>, WbxmlError> {
         loop {
