@@ -39,12 +39,27 @@ pub enum Node {
 }
 
 /// A `parm` element. A value-less parm is a flag (INTERNET, T-BIT, …).
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` prints `<redacted>` for the values of secret parameters (passwords, keys), so a
+/// document can be logged or shown in a test failure without leaking credentials.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Parm {
     /// The `name` attribute.
     pub name: String,
     /// The `value` attribute; `None` when absent (not the same as `Some("")`).
     pub value: Option<String>,
+}
+
+impl std::fmt::Debug for Parm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Parm");
+        d.field("name", &self.name);
+        match &self.value {
+            Some(_) if crate::schema::is_secret_name(&self.name) => d.field("value", &"<redacted>"),
+            v => d.field("value", v),
+        };
+        d.finish()
+    }
 }
 
 impl Parm {
@@ -241,6 +256,17 @@ mod tests {
                 .with(x.clone())
                 .same_meaning(&Document::new(None).with(x))
         );
+    }
+
+    #[test]
+    fn debug_redacts_secret_values() {
+        let p = Parm::new("AUTHSECRET", "hunter2");
+        let shown = format!("{p:?}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("<redacted>"),
+            "{shown}"
+        );
+        assert!(format!("{:?}", Parm::new("NAME", "Home")).contains("Home"));
     }
 
     #[test]

@@ -1278,6 +1278,15 @@ pub fn parm(kind: Known, name: &str, appid: Option<&str>) -> Option<&'static Par
     None
 }
 
+/// True when a parameter called `name` holds a secret in some characteristic (passwords,
+/// shared secrets, keys). Used to keep such values out of `Debug` output and messages.
+pub fn is_secret_name(name: &str) -> bool {
+    CHARACTERISTICS
+        .iter()
+        .flat_map(|c| c.parms)
+        .any(|p| p.secret && p.name == name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
