@@ -25,7 +25,7 @@ use serde_json::{Value as Json, json};
 
 use super::Exit;
 use crate::args::InspectArgs;
-use crate::input::{MAX_RECORDS, hex_lines, is_pcap, is_segment, is_tpdu};
+use crate::input::{Kind, MAX_RECORDS, classify};
 use crate::io::read_input;
 
 /// Runs `omacp inspect`.
@@ -102,70 +102,64 @@ fn code(e: Exit) -> u8 {
 }
 
 fn inspect(input: &[u8], creds: &Credentials<'_>, r: &mut Report) -> anyhow::Result<()> {
-    if is_pcap(input) {
-        return inspect_pcap(input, creds, r);
+    let kind = classify(input);
+    if kind != Kind::Pcap {
+        r.json["input"] = json!(kind.label());
     }
-    if let Some(lines) = hex_lines(input) {
-        return inspect_hex(&lines, creds, r);
-    }
-    if crate::load::sniff(input) == crate::load::Form::Xml {
-        r.json["input"] = json!("xml");
-        r.line("input: XML document (no push around it: no security layer)");
-        return document(input, Media::WellKnown(CT_CONNECTIVITY_XML), r);
-    }
-    if input.get(1) == Some(&0x06) {
-        r.json["input"] = json!("push");
-        r.line(format!("input: WSP push PDU ({} bytes)", input.len()));
-        return push(input, creds, r);
-    }
-    r.json["input"] = json!("wbxml");
-    r.line(format!(
-        "input: WBXML document ({} bytes; no push around it: no security layer)",
-        input.len()
-    ));
-    document(input, Media::WellKnown(CT_CONNECTIVITY_WBXML), r)
-}
-
-fn inspect_hex(lines: &[Vec<u8>], creds: &Credentials<'_>, r: &mut Report) -> anyhow::Result<()> {
-    let first = &lines[0];
     let mut wdp = Wdp::new();
-    if is_segment(first) {
-        r.json["input"] = json!("segments");
-        r.line(format!(
-            "input: {} SMS user data segment(s) (hex)",
-            lines.len()
-        ));
-        for (i, l) in lines.iter().enumerate() {
-            let seg =
-                Segment::decode(l).with_context(|| format!("line {}: not SMS user data", i + 1))?;
-            wdp.segment(i, b"", &seg, r)?;
-        }
-    } else if is_tpdu(first) {
-        r.json["input"] = json!("tpdu");
-        r.line(format!("input: {} SMS TPDU(s) (hex)", lines.len()));
-        for (i, l) in lines.iter().enumerate() {
-            wdp.tpdu(i, l, r)
-                .with_context(|| format!("line {}", i + 1))?;
-        }
-    } else if first.get(1) == Some(&0x06) {
-        r.json["input"] = json!("push-hex");
-        for (i, l) in lines.iter().enumerate() {
+    match kind {
+        Kind::Pcap => return inspect_pcap(input, creds, r),
+        Kind::Segments(lines) => {
             r.line(format!(
-                "input: WSP push PDU {} ({} bytes, hex)",
-                i + 1,
-                l.len()
+                "input: {} SMS user data segment(s) (hex)",
+                lines.len()
             ));
-            push(l, creds, r)?;
+            for (i, l) in lines.iter().enumerate() {
+                let seg = Segment::decode(l)
+                    .with_context(|| format!("line {}: not SMS user data", i + 1))?;
+                wdp.segment(i, b"", &seg, r)?;
+            }
         }
-        return Ok(());
-    } else {
-        r.json["input"] = json!("wbxml-hex");
-        let doc: Vec<u8> = lines.concat();
-        r.line(format!(
-            "input: WBXML document ({} bytes, hex; no security layer)",
-            doc.len()
-        ));
-        return document(&doc, Media::WellKnown(CT_CONNECTIVITY_WBXML), r);
+        Kind::Tpdus(lines) => {
+            r.line(format!("input: {} SMS TPDU(s) (hex)", lines.len()));
+            for (i, l) in lines.iter().enumerate() {
+                wdp.tpdu(i, l, r)
+                    .with_context(|| format!("line {}", i + 1))?;
+            }
+        }
+        Kind::PushHex(lines) => {
+            for (i, l) in lines.iter().enumerate() {
+                r.line(format!(
+                    "input: WSP push PDU {} ({} bytes, hex)",
+                    i + 1,
+                    l.len()
+                ));
+                push(l, creds, r)?;
+            }
+            return Ok(());
+        }
+        Kind::WbxmlHex(doc) => {
+            r.line(format!(
+                "input: WBXML document ({} bytes, hex; no security layer)",
+                doc.len()
+            ));
+            return document(&doc, Media::WellKnown(CT_CONNECTIVITY_WBXML), r);
+        }
+        Kind::Xml => {
+            r.line("input: XML document (no push around it: no security layer)");
+            return document(input, Media::WellKnown(CT_CONNECTIVITY_XML), r);
+        }
+        Kind::Push => {
+            r.line(format!("input: WSP push PDU ({} bytes)", input.len()));
+            return push(input, creds, r);
+        }
+        Kind::Wbxml => {
+            r.line(format!(
+                "input: WBXML document ({} bytes; no push around it: no security layer)",
+                input.len()
+            ));
+            return document(input, Media::WellKnown(CT_CONNECTIVITY_WBXML), r);
+        }
     }
     wdp.finish(creds, r)
 }
