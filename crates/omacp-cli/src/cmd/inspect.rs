@@ -20,7 +20,7 @@ use omacp_bearer::wsp::{
     AppId, CT_CONNECTIVITY_WBXML, CT_CONNECTIVITY_XML, ContentType, Header, Media, Param, PushPdu,
     Value, pdu_type_name,
 };
-use omacp_sec::{Credentials, Imsi, Pin, Verdict};
+use omacp_sec::{Credentials, Verdict};
 use serde_json::{Value as Json, json};
 
 use super::Exit;
@@ -31,18 +31,7 @@ use crate::io::read_input;
 /// Runs `omacp inspect`.
 pub fn run(a: InspectArgs) -> anyhow::Result<Exit> {
     let input = read_input(&a.input)?;
-    let imsi = a
-        .imsi
-        .as_deref()
-        .map(Imsi::parse)
-        .transpose()
-        .context("--imsi")?;
-    let pin = a
-        .pin
-        .as_deref()
-        .map(Pin::parse)
-        .transpose()
-        .context("--pin")?;
+    let (imsi, pin) = super::key_material(a.imsi.as_deref(), a.pin.as_deref())?;
     let creds = Credentials {
         imsi: imsi.as_ref(),
         pin: pin.as_ref(),

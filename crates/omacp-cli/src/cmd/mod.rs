@@ -46,3 +46,21 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Device { command } => device::run(command),
     }
 }
+
+/// Parses `--imsi` and `--pin` as given on the command line (either may be absent).
+/// Errors name the flag, never the value: IMSIs and PINs stay out of messages.
+pub(crate) fn key_material(
+    imsi: Option<&str>,
+    pin: Option<&str>,
+) -> anyhow::Result<(Option<omacp_sec::Imsi>, Option<omacp_sec::Pin>)> {
+    use anyhow::Context;
+    let imsi = imsi
+        .map(omacp_sec::Imsi::parse)
+        .transpose()
+        .context("--imsi")?;
+    let pin = pin
+        .map(omacp_sec::Pin::parse)
+        .transpose()
+        .context("--pin")?;
+    Ok((imsi, pin))
+}

@@ -12,7 +12,7 @@ use omacp_bearer::pcap::{UdpFlow, sms_capture, udp_capture};
 use omacp_bearer::sms::{Address, Dcs, Submit, UserData};
 use omacp_bearer::wdp::{Reference, SegmentOptions, segment};
 use omacp_bearer::wsp::{ContentType, Header, PushPdu};
-use omacp_sec::{Credentials, Imsi, Pin, SecMethod, random_pin, sign, userpinmac_code};
+use omacp_sec::{Credentials, SecMethod, random_pin, sign, userpinmac_code};
 
 use super::Exit;
 use crate::args::{EmitArg, PushArgs, SecArg};
@@ -27,18 +27,7 @@ pub fn run(a: PushArgs) -> anyhow::Result<Exit> {
         SecArg::Usernetwpin => Some(SecMethod::UserNetwPin),
         SecArg::Userpinmac => Some(SecMethod::UserPinMac),
     };
-    let imsi = a
-        .imsi
-        .as_deref()
-        .map(Imsi::parse)
-        .transpose()
-        .context("--imsi")?;
-    let mut pin = a
-        .pin
-        .as_deref()
-        .map(Pin::parse)
-        .transpose()
-        .context("--pin")?;
+    let (imsi, mut pin) = super::key_material(a.imsi.as_deref(), a.pin.as_deref())?;
     if let Some(m) = method {
         if m.needs_imsi() && imsi.is_none() {
             bail!(
