@@ -1,0 +1,99 @@
+//! Secrets: password hashing (Argon2id), random API tokens and session secrets (stored as
+//! SHA-256), and the random bytes behind them.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use sha2::{Digest, Sha256};
+
+/// Fills `buf` from the operating system's random source.
+pub fn fill_random(buf: &mut [u8]) {
+    // The OS RNG failing is not recoverable for a server that mints credentials.
+    getrandom::fill(buf).expect("operating system random source");
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// SHA-256 of a secret, hex: how tokens and session secrets are stored and looked up.
+pub fn secret_hash(secret: &str) -> String {
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+/// A new random secret with a recognisable prefix (`omacp_tok_…`, `omacp_ses_…`) and its
+/// stored hash.
+pub fn new_secret(kind: &str) -> (String, String) {
+    let mut b = [0u8; 32];
+    fill_random(&mut b);
+    let s = format!("omacp_{kind}_{}", hex(&b));
+    let h = secret_hash(&s);
+    (s, h)
+}
+
+/// A new random password for a first admin (20 characters from a 56-symbol alphabet
+/// without look-alikes, ~116 bits).
+pub fn new_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut b = [0u8; 20];
+    fill_random(&mut b);
+    b.iter()
+        .map(|x| ALPHABET[usize::from(*x) % ALPHABET.len()] as char)
+        .collect()
+}
+
+fn argon() -> Argon2<'static> {
+    // OWASP's minimum Argon2id setting (19 MiB, 2 passes): ~20 ms per login here.
+    let params = Params::new(19 * 1024, 2, 1, None).expect("valid Argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a password into a PHC string.
+pub fn hash_password(password: &str) -> String {
+    let mut salt = [0u8; 16];
+    fill_random(&mut salt);
+    let salt = SaltString::encode_b64(&salt).expect("16-byte salt encodes");
+    argon()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("Argon2 hashing with valid parameters")
+        .to_string()
+}
+
+/// Checks a password against a stored PHC string (constant-time comparison inside).
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    match PasswordHash::new(phc) {
+        Ok(h) => argon().verify_password(password.as_bytes(), &h).is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// A usable password: 10 to 200 characters.
+pub fn acceptable_password(p: &str) -> bool {
+    (10..=200).contains(&p.chars().count())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_round_trip() {
+        let h = hash_password("correct horse");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("wrong horse!", &h));
+    }
+
+    #[test]
+    fn secrets_are_distinct_and_hashed() {
+        let (a, ha) = new_secret("tok");
+        let (b, _) = new_secret("tok");
+        assert_ne!(a, b);
+        assert!(a.starts_with("omacp_tok_"));
+        assert_eq!(secret_hash(&a), ha);
+        assert_eq!(new_password().len(), 20);
+    }
+}
