@@ -40,6 +40,199 @@ pub enum Command {
         #[command(subcommand)]
         command: DeviceCommand,
     },
+    /// Run the provisioning server: REST API, trusted HTTP context, metrics (used by scripts).
+    #[command(after_long_help = omacp_server::config::HELP)]
+    Serve(ServeArgs),
+    /// Manage the server's tenants, users and API tokens directly in its database.
+    Admin {
+        /// What to do.
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+/// `omacp serve` (flags used by scripts: keep them).
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// TOML configuration file (keys below; used by scripts).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address and port to listen on, e.g. 127.0.0.1:8080 (used by scripts).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Database URL: sqlite:PATH or postgres://user@host/db (used by scripts).
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+}
+
+/// Which database `omacp admin` works on (the same resolution as `serve`).
+#[derive(Debug, clap::Args)]
+pub struct DbArgs {
+    /// TOML configuration file.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite:PATH or postgres://user@host/db.
+    #[arg(long, value_name = "URL", global = true)]
+    pub database: Option<String>,
+}
+
+/// `omacp admin`.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Tenants.
+    Tenant {
+        /// What to do.
+        #[command(subcommand)]
+        command: AdminTenant,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Users.
+    User {
+        /// What to do.
+        #[command(subcommand)]
+        command: AdminUser,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// API tokens.
+    Token {
+        /// What to do.
+        #[command(subcommand)]
+        command: AdminToken,
+        /// Database.
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// Tenant kind on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    /// The network operator.
+    Operator,
+    /// An enterprise.
+    Enterprise,
+}
+
+/// Role on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    /// Read only.
+    Viewer,
+    /// Read and write profiles, subscribers, device models.
+    Editor,
+    /// Everything in the tenant.
+    Admin,
+}
+
+/// `omacp admin tenant`.
+#[derive(Debug, Subcommand)]
+pub enum AdminTenant {
+    /// Create a tenant with an admin user; prints the admin's one-time password.
+    Create {
+        /// URL name (lowercase letters, digits, '-').
+        slug: String,
+        /// Display name (defaults to the slug).
+        #[arg(long)]
+        name: Option<String>,
+        /// Operator or enterprise.
+        #[arg(long, value_enum, default_value = "enterprise")]
+        kind: KindArg,
+        /// Allowed characteristic types, comma-separated ('*' for all).
+        #[arg(long, value_delimiter = ',', required = true)]
+        types: Vec<String>,
+        /// Allowed APPIDs, comma-separated ('*' for all).
+        #[arg(long, value_delimiter = ',')]
+        appids: Vec<String>,
+    },
+    /// List tenants.
+    List,
+    /// Replace a tenant's ownership scope.
+    SetScope {
+        /// Tenant slug.
+        slug: String,
+        /// Allowed characteristic types, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        types: Vec<String>,
+        /// Allowed APPIDs, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        appids: Vec<String>,
+    },
+}
+
+/// `omacp admin user`.
+#[derive(Debug, Subcommand)]
+pub enum AdminUser {
+    /// Create a user; prints a generated one-time password.
+    Create {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// Username.
+        username: String,
+        /// Role.
+        #[arg(long, value_enum, default_value = "viewer")]
+        role: RoleArg,
+    },
+    /// List a tenant's users.
+    List {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Change a user's role.
+    SetRole {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// Username.
+        username: String,
+        /// New role.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+    /// Set a new generated password; prints it once.
+    ResetPassword {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// Username.
+        username: String,
+    },
+}
+
+/// `omacp admin token`.
+#[derive(Debug, Subcommand)]
+pub enum AdminToken {
+    /// Create an API token acting as a user; prints the secret once.
+    Create {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// Username the token acts as.
+        #[arg(long)]
+        user: String,
+        /// Label.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// List a tenant's tokens.
+    List {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        /// Tenant slug.
+        #[arg(long)]
+        tenant: String,
+        /// Token id (tok_…).
+        id: String,
+    },
 }
 
 /// `omacp compile`.

@@ -6,6 +6,8 @@ mod decode;
 mod device;
 mod inspect;
 mod push;
+mod serve;
+mod admin;
 mod validate;
 
 use crate::args::{Args, Command};
@@ -44,6 +46,8 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Inspect(a) => inspect::run(a),
         Command::Card { command } => card::run(command),
         Command::Device { command } => device::run(command),
+        Command::Serve(a) => serve::run(a),
+        Command::Admin { command } => admin::run(command),
     }
 }
 
