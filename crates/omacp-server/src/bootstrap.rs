@@ -32,7 +32,15 @@ pub async fn ensure_first_tenant(st: &Store) -> Result<Option<FirstAdmin>, Store
     if tenants::count(st).await? > 0 {
         return Ok(None);
     }
-    let t = match tenants::create(st, "operator", "Operator", TenantKind::Operator, &Scope::all()).await {
+    let t = match tenants::create(
+        st,
+        "operator",
+        "Operator",
+        TenantKind::Operator,
+        &Scope::all(),
+    )
+    .await
+    {
         Ok(t) => t,
         // Another process won the race on a shared database.
         Err(e) if e.is_unique_violation() => return Ok(None),

@@ -129,7 +129,10 @@ impl ThcConfig {
     /// Is this peer one of the gateways?
     pub fn is_trusted(&self, ip: IpAddr) -> bool {
         let ip = match ip {
-            IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
+            IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .map(IpAddr::V4)
+                .unwrap_or(IpAddr::V6(v6)),
             v4 => v4,
         };
         self.trusted_networks.iter().any(|n| n.contains(&ip))
@@ -238,15 +241,29 @@ impl Config {
                 .map(|s| {
                     s.parse::<IpNet>()
                         .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
-                        .map_err(|_| value_err("OMACP_THC_TRUSTED_NETWORKS", format!("bad CIDR {s:?}")))
+                        .map_err(|_| {
+                            value_err("OMACP_THC_TRUSTED_NETWORKS", format!("bad CIDR {s:?}"))
+                        })
                 })
                 .collect::<Result<_, _>>()?;
         }
         parse_env(env, "OMACP_THC_POLL_MS", &mut c.thc.poll_ms)?;
-        parse_env(env, "OMACP_THC_PER_SUBSCRIBER_RPS", &mut c.thc.per_subscriber_rps)?;
-        parse_env(env, "OMACP_THC_PER_SUBSCRIBER_BURST", &mut c.thc.per_subscriber_burst)?;
+        parse_env(
+            env,
+            "OMACP_THC_PER_SUBSCRIBER_RPS",
+            &mut c.thc.per_subscriber_rps,
+        )?;
+        parse_env(
+            env,
+            "OMACP_THC_PER_SUBSCRIBER_BURST",
+            &mut c.thc.per_subscriber_burst,
+        )?;
         parse_env(env, "OMACP_THC_PER_SOURCE_RPS", &mut c.thc.per_source_rps)?;
-        parse_env(env, "OMACP_THC_PER_SOURCE_BURST", &mut c.thc.per_source_burst)?;
+        parse_env(
+            env,
+            "OMACP_THC_PER_SOURCE_BURST",
+            &mut c.thc.per_source_burst,
+        )?;
         c.check()?;
         Ok(c)
     }
@@ -255,7 +272,12 @@ impl Config {
         if !matches!(self.log.format.as_str(), "text" | "json") {
             return Err(value_err("log.format", "must be \"text\" or \"json\""));
         }
-        if self.thc.msisdn_header.parse::<axum::http::HeaderName>().is_err() {
+        if self
+            .thc
+            .msisdn_header
+            .parse::<axum::http::HeaderName>()
+            .is_err()
+        {
             return Err(value_err("thc.msisdn_header", "not a valid header name"));
         }
         if self.thc.poll_ms == 0 {
@@ -312,10 +334,20 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("omacp-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("omacp.toml");
-        std::fs::write(&p, "listen = \"127.0.0.1:1\"\n[thc]\ntrusted_networks = [\"10.0.0.0/8\"]\n").unwrap();
+        std::fs::write(
+            &p,
+            "listen = \"127.0.0.1:1\"\n[thc]\ntrusted_networks = [\"10.0.0.0/8\"]\n",
+        )
+        .unwrap();
         let c = Config::load(Some(&p), &|_| None).unwrap();
-        assert_eq!(c.database_url(), format!("sqlite:{}", dir.join("omacp.db").display()));
+        assert_eq!(
+            c.database_url(),
+            format!("sqlite:{}", dir.join("omacp.db").display())
+        );
         std::fs::write(&p, "lisen = 1\n").unwrap();
-        assert!(matches!(Config::load(Some(&p), &|_| None), Err(ConfigError::Parse { .. })));
+        assert!(matches!(
+            Config::load(Some(&p), &|_| None),
+            Err(ConfigError::Parse { .. })
+        ));
     }
 }

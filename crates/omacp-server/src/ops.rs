@@ -66,7 +66,8 @@ pub async fn track(req: Request, next: Next) -> Response {
     let status = resp.status().as_u16().to_string();
     metrics::counter!("omacp_http_requests_total", "route" => route.clone(), "method" => method.clone(), "status" => status.clone())
         .increment(1);
-    metrics::histogram!("omacp_http_request_seconds", "route" => route.clone()).record(start.elapsed().as_secs_f64());
+    metrics::histogram!("omacp_http_request_seconds", "route" => route.clone())
+        .record(start.elapsed().as_secs_f64());
     tracing::debug!(%method, %route, %status, ms = start.elapsed().as_millis() as u64, "request");
     resp
 }

@@ -24,7 +24,9 @@ pub enum ServeError {
 pub fn init_logging(cfg: &Config) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_new(&cfg.log.level).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = if cfg.log.format == "json" {
         builder.json().try_init()
     } else {
@@ -57,7 +59,11 @@ pub async fn start(cfg: Config) -> Result<Started, ServeError> {
     tokio::spawn(Arc::clone(&state.thc.cache).poll(store, poll));
     let router = app(state.clone());
     let task = tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
     });
     tracing::info!(%addr, "listening");
     Ok(Started {

@@ -295,7 +295,10 @@ pub fn check(template: &str, vars: &[Variable], scope: &Scope) -> Result<(), Tem
             "imei" => return Some("490154203237518".into()),
             _ => vars.iter().find(|v| v.name == name)?.ty,
         };
-        let d = vars.iter().find(|v| v.name == name).and_then(|v| v.default.clone());
+        let d = vars
+            .iter()
+            .find(|v| v.name == name)
+            .and_then(|v| v.default.clone());
         Some(d.unwrap_or_else(|| sample(ty).to_string()))
     })?;
     document(&filled, scope).map(|_| ())
@@ -351,14 +354,27 @@ mod tests {
 
     fn vars() -> Vec<Variable> {
         vec![
-            Variable { name: "apn".into(), ty: VarType::String, scope: VarScope::Subscriber, default: Some("internet".into()) },
-            Variable { name: "apn_name".into(), ty: VarType::String, scope: VarScope::Campaign, default: None },
+            Variable {
+                name: "apn".into(),
+                ty: VarType::String,
+                scope: VarScope::Subscriber,
+                default: Some("internet".into()),
+            },
+            Variable {
+                name: "apn_name".into(),
+                ty: VarType::String,
+                scope: VarScope::Campaign,
+                default: None,
+            },
         ]
     }
 
     #[test]
     fn fills_escapes_and_checks() {
-        let s = fill(T, &vars(), &|n| (n == "apn_name").then(|| "A&B \"x\"".to_string())).unwrap();
+        let s = fill(T, &vars(), &|n| {
+            (n == "apn_name").then(|| "A&B \"x\"".to_string())
+        })
+        .unwrap();
         assert!(s.contains("value=\"A&amp;B &quot;x&quot;\""));
         assert!(s.contains("value=\"internet\""));
         check(T, &vars(), &Scope::all()).unwrap();
@@ -366,9 +382,18 @@ mod tests {
 
     #[test]
     fn refuses_undeclared_and_out_of_scope() {
-        assert_eq!(check(T, &[], &Scope::all()), Err(TemplateError::Undeclared("apn_name".into())));
-        let scope = Scope { types: vec!["APPLICATION".into()], appids: vec!["w4".into()] };
-        assert!(matches!(check(T, &vars(), &scope), Err(TemplateError::OutOfScope(_))));
+        assert_eq!(
+            check(T, &[], &Scope::all()),
+            Err(TemplateError::Undeclared("apn_name".into()))
+        );
+        let scope = Scope {
+            types: vec!["APPLICATION".into()],
+            appids: vec!["w4".into()],
+        };
+        assert!(matches!(
+            check(T, &vars(), &scope),
+            Err(TemplateError::OutOfScope(_))
+        ));
     }
 
     #[test]

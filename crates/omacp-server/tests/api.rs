@@ -9,7 +9,10 @@ use serde_json::json;
 async fn whole_api(db: Db) {
     let s = server(config(&db)).await;
     let admin = s.admin.clone();
-    assert!(s.started.first_admin.is_some(), "first start creates the operator admin");
+    assert!(
+        s.started.first_admin.is_some(),
+        "first start creates the operator admin"
+    );
 
     // Health and docs.
     let anon = Api::anonymous(&s.base);
@@ -19,11 +22,17 @@ async fn whole_api(db: Db) {
     assert_eq!(st, StatusCode::OK);
     assert!(spec["paths"]["/api/v1/profiles/{id}/preview"].is_object());
     let (st, e) = anon.get("/api/v1/me").await;
-    assert_eq!((st, e["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthorized")));
+    assert_eq!(
+        (st, e["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
     let (st, _) = anon.with_token("omacp_tok_nope").get("/api/v1/me").await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
     let (st, _) = anon
-        .post("/api/v1/sessions", json!({"tenant": "operator", "username": "admin", "password": "wrong-password"}))
+        .post(
+            "/api/v1/sessions",
+            json!({"tenant": "operator", "username": "admin", "password": "wrong-password"}),
+        )
         .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
 
@@ -33,27 +42,57 @@ async fn whole_api(db: Db) {
     assert_eq!(me["tenant"], "operator");
 
     // Profiles: valid, invalid document, undeclared variable.
-    let p = admin.must_post("/api/v1/profiles", napdef_profile("gprs"), 201).await;
+    let p = admin
+        .must_post("/api/v1/profiles", napdef_profile("gprs"), 201)
+        .await;
     let pid = p["id"].as_str().unwrap().to_string();
     let (st, e) = admin
         .post("/api/v1/profiles", json!({"name": "bad", "template": "<wap-provisioningdoc><characteristic type=\"NAPDEF\"><parm name=\"NAPID\" value=\"x\"/></characteristic></wap-provisioningdoc>"}))
         .await;
-    assert_eq!((st, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed")), "{e}");
+    assert_eq!(
+        (st, e["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("validation_failed")),
+        "{e}"
+    );
     assert!(!e["details"].as_array().unwrap().is_empty());
-    let (st, e) = admin.post("/api/v1/profiles", json!({"name": "undeclared", "template": NAPDEF})).await;
-    assert_eq!((st, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_template")));
+    let (st, e) = admin
+        .post(
+            "/api/v1/profiles",
+            json!({"name": "undeclared", "template": NAPDEF}),
+        )
+        .await;
+    assert_eq!(
+        (st, e["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_template"))
+    );
     let (st, e) = admin.post("/api/v1/profiles", napdef_profile("gprs")).await;
-    assert_eq!((st, e["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")));
+    assert_eq!(
+        (st, e["code"].as_str()),
+        (StatusCode::CONFLICT, Some("conflict"))
+    );
 
     // Preview: XML, WBXML size, SMS count per SEC method.
-    let (st, pv) = admin.post(&format!("/api/v1/profiles/{pid}/preview"), json!({"values": {"apn": "web.example"}})).await;
+    let (st, pv) = admin
+        .post(
+            &format!("/api/v1/profiles/{pid}/preview"),
+            json!({"values": {"apn": "web.example"}}),
+        )
+        .await;
     assert_eq!(st, StatusCode::OK, "{pv}");
     assert!(pv["xml"].as_str().unwrap().contains("web.example"));
     assert!(pv["wbxml_size"].as_u64().unwrap() > 20);
     assert_eq!(pv["sms_count"]["none"], 1);
     assert!(pv["sms_count"]["NETWPIN"].as_u64().unwrap() >= 1);
-    let (st, e) = admin.post(&format!("/api/v1/profiles/{pid}/preview"), json!({"values": {"apn": "x".repeat(300)}})).await;
-    assert_eq!((st, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_template")));
+    let (st, e) = admin
+        .post(
+            &format!("/api/v1/profiles/{pid}/preview"),
+            json!({"values": {"apn": "x".repeat(300)}}),
+        )
+        .await;
+    assert_eq!(
+        (st, e["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("bad_template"))
+    );
 
     // Update and read back.
     let mut body = napdef_profile("gprs2");
@@ -61,7 +100,10 @@ async fn whole_api(db: Db) {
     let (st, p2) = admin.put(&format!("/api/v1/profiles/{pid}"), body).await;
     assert_eq!(st, StatusCode::OK, "{p2}");
     assert_eq!(p2["name"], "gprs2");
-    assert_eq!(admin.get(&format!("/api/v1/profiles/{pid}")).await.1["thc_sec"], "none");
+    assert_eq!(
+        admin.get(&format!("/api/v1/profiles/{pid}")).await.1["thc_sec"],
+        "none"
+    );
 
     // Subscribers: create, reject bad, search, label, paging.
     let sub = admin
@@ -72,10 +114,24 @@ async fn whole_api(db: Db) {
         )
         .await;
     assert_eq!(sub["msisdn"], "491550001");
-    let (st, e) = admin.post("/api/v1/subscribers", json!({"msisdn": "abc"})).await;
-    assert_eq!((st, e["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")));
-    let (st, e) = admin.post("/api/v1/subscribers", json!({"msisdn": "491550002", "profile_id": pid, "vars": {"apn_name": "x"}})).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST, "campaign variables are not stored per subscriber: {e}");
+    let (st, e) = admin
+        .post("/api/v1/subscribers", json!({"msisdn": "abc"}))
+        .await;
+    assert_eq!(
+        (st, e["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_request"))
+    );
+    let (st, e) = admin
+        .post(
+            "/api/v1/subscribers",
+            json!({"msisdn": "491550002", "profile_id": pid, "vars": {"apn_name": "x"}}),
+        )
+        .await;
+    assert_eq!(
+        st,
+        StatusCode::BAD_REQUEST,
+        "campaign variables are not stored per subscriber: {e}"
+    );
     for i in 2..=7 {
         admin
             .must_post("/api/v1/subscribers", json!({"msisdn": format!("49155000{i}"), "labels": if i % 2 == 0 { vec!["even"] } else { vec!["odd"] }}), 201)
@@ -84,7 +140,9 @@ async fn whole_api(db: Db) {
     let (_, page) = admin.get("/api/v1/subscribers?limit=4").await;
     assert_eq!(page["items"].as_array().unwrap().len(), 4);
     let cursor = page["next_cursor"].as_str().unwrap().to_string();
-    let (_, page2) = admin.get(&format!("/api/v1/subscribers?limit=4&cursor={cursor}")).await;
+    let (_, page2) = admin
+        .get(&format!("/api/v1/subscribers?limit=4&cursor={cursor}"))
+        .await;
     assert_eq!(page2["items"].as_array().unwrap().len(), 3);
     assert!(page2.get("next_cursor").is_none());
     let (_, found) = admin.get("/api/v1/subscribers?q=262011").await;
@@ -92,7 +150,11 @@ async fn whole_api(db: Db) {
     let (_, even) = admin.get("/api/v1/subscribers?label=even").await;
     assert_eq!(even["items"].as_array().unwrap().len(), 3);
     let (_, none) = admin.get("/api/v1/subscribers?label=eve").await;
-    assert_eq!(none["items"].as_array().unwrap().len(), 0, "labels match whole");
+    assert_eq!(
+        none["items"].as_array().unwrap().len(),
+        0,
+        "labels match whole"
+    );
 
     // CSV import: good lines kept, bad lines reported.
     let csv = format!(
@@ -110,7 +172,12 @@ async fn whole_api(db: Db) {
     assert_eq!(r.status(), StatusCode::OK);
     let rep: serde_json::Value = r.json().await.unwrap();
     assert_eq!(rep["imported"], 2, "{rep}");
-    let lines: Vec<u64> = rep["errors"].as_array().unwrap().iter().map(|e| e["line"].as_u64().unwrap()).collect();
+    let lines: Vec<u64> = rep["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_u64().unwrap())
+        .collect();
     assert_eq!(lines, vec![3, 5, 6], "{rep}");
     let (_, imp) = admin.get("/api/v1/subscribers?q=491559001").await;
     assert_eq!(imp["items"][0]["labels"], json!(["a", "b"]));
@@ -122,9 +189,19 @@ async fn whole_api(db: Db) {
         .await;
     let (_, by_tac) = admin.get("/api/v1/device-models?tac=356938035643809").await;
     assert_eq!(by_tac["items"][0]["id"], dm["id"]);
-    let (st, _) = admin.post("/api/v1/device-models", json!({"tac": "35693803", "name": "dup"})).await;
+    let (st, _) = admin
+        .post(
+            "/api/v1/device-models",
+            json!({"tac": "35693803", "name": "dup"}),
+        )
+        .await;
     assert_eq!(st, StatusCode::CONFLICT);
-    let (st, _) = admin.post("/api/v1/device-models", json!({"tac": "123", "name": "short"})).await;
+    let (st, _) = admin
+        .post(
+            "/api/v1/device-models",
+            json!({"tac": "123", "name": "short"}),
+        )
+        .await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
 
     // Idempotency: the same key replays the first answer and creates nothing new.
@@ -159,48 +236,110 @@ async fn whole_api(db: Db) {
 
     // Users, roles, tokens.
     let viewer = user_with_role(&admin, "operator", "vera", "viewer").await;
-    let (st, e) = viewer.post("/api/v1/profiles", napdef_profile("nope")).await;
-    assert_eq!((st, e["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
-    assert_eq!(viewer.get(&format!("/api/v1/profiles/{pid}")).await.0, StatusCode::OK);
+    let (st, e) = viewer
+        .post("/api/v1/profiles", napdef_profile("nope"))
+        .await;
+    assert_eq!(
+        (st, e["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("forbidden"))
+    );
+    assert_eq!(
+        viewer.get(&format!("/api/v1/profiles/{pid}")).await.0,
+        StatusCode::OK
+    );
     assert_eq!(viewer.get("/api/v1/audit").await.0, StatusCode::FORBIDDEN);
-    let tok = viewer.must_post("/api/v1/tokens", json!({"name": "ci"}), 201).await;
+    let tok = viewer
+        .must_post("/api/v1/tokens", json!({"name": "ci"}), 201)
+        .await;
     let secret = tok["secret"].as_str().unwrap();
     let by_token = viewer.with_token(secret);
-    assert_eq!(by_token.get("/api/v1/me").await.1["user"]["username"], "vera");
+    assert_eq!(
+        by_token.get("/api/v1/me").await.1["user"]["username"],
+        "vera"
+    );
     let tid = tok["token"]["id"].as_str().unwrap();
-    assert_eq!(admin.delete(&format!("/api/v1/tokens/{tid}")).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(
+        admin.delete(&format!("/api/v1/tokens/{tid}")).await.0,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(by_token.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
-    let (st, _) = viewer.call(reqwest::Method::DELETE, "/api/v1/sessions/current", None).await;
+    let (st, _) = viewer
+        .call(reqwest::Method::DELETE, "/api/v1/sessions/current", None)
+        .await;
     assert_eq!(st, StatusCode::NO_CONTENT);
     assert_eq!(viewer.get("/api/v1/me").await.0, StatusCode::UNAUTHORIZED);
 
     // Enterprise tenant: ownership scope enforced at save time.
     let ent = enterprise(&admin, "acme", &["APPLICATION"], &["25"]).await;
     let (st, e) = ent.post("/api/v1/profiles", napdef_profile("gprs")).await;
-    assert_eq!((st, e["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("out_of_scope")), "{e}");
-    ent.must_post("/api/v1/profiles", json!({"name": "mail", "template": EMAIL}), 201).await;
+    assert_eq!(
+        (st, e["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("out_of_scope")),
+        "{e}"
+    );
+    ent.must_post(
+        "/api/v1/profiles",
+        json!({"name": "mail", "template": EMAIL}),
+        201,
+    )
+    .await;
     let (st, _) = ent.get("/api/v1/tenants").await;
-    assert_eq!(st, StatusCode::FORBIDDEN, "only operator admins list tenants");
+    assert_eq!(
+        st,
+        StatusCode::FORBIDDEN,
+        "only operator admins list tenants"
+    );
 
     // Deletes.
-    assert_eq!(admin.delete(&format!("/api/v1/device-models/{}", dm["id"].as_str().unwrap())).await.0, StatusCode::NO_CONTENT);
-    assert_eq!(admin.delete(&format!("/api/v1/profiles/{pid}")).await.0, StatusCode::NO_CONTENT);
-    assert_eq!(admin.get(&format!("/api/v1/profiles/{pid}")).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        admin
+            .delete(&format!(
+                "/api/v1/device-models/{}",
+                dm["id"].as_str().unwrap()
+            ))
+            .await
+            .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        admin.delete(&format!("/api/v1/profiles/{pid}")).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        admin.get(&format!("/api/v1/profiles/{pid}")).await.0,
+        StatusCode::NOT_FOUND
+    );
 
     // Audit: the changes are there, secrets are not.
     let (st, log) = admin.get("/api/v1/audit?limit=500").await;
     assert_eq!(st, StatusCode::OK);
     let text = log.to_string();
-    for action in ["tenant.bootstrap", "profile.create", "profile.update", "subscriber.import", "token.delete", "user.create", "tenant.create"] {
+    for action in [
+        "tenant.bootstrap",
+        "profile.create",
+        "profile.update",
+        "subscriber.import",
+        "token.delete",
+        "user.create",
+        "tenant.create",
+    ] {
         assert!(text.contains(action), "audit lacks {action}");
     }
     assert!(text.contains("\"denied\""));
     assert!(!text.contains(secret), "audit holds a token secret");
-    assert!(!text.contains("a-long-test-password"), "audit holds a password");
+    assert!(
+        !text.contains("a-long-test-password"),
+        "audit holds a password"
+    );
     assert!(!text.contains("vip.example"), "audit holds variable values");
 
     // Metrics count the API.
-    let m = reqwest::get(format!("{}/metrics", s.base)).await.unwrap().text().await.unwrap();
+    let m = reqwest::get(format!("{}/metrics", s.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(m.contains("omacp_http_requests_total"));
 
     s.started.task.abort();

@@ -21,7 +21,12 @@ struct Fetched {
     body: Vec<u8>,
 }
 
-async fn fetch(client: &reqwest::Client, base: &str, tenant: &str, headers: &[(&str, &str)]) -> Fetched {
+async fn fetch(
+    client: &reqwest::Client,
+    base: &str,
+    tenant: &str,
+    headers: &[(&str, &str)],
+) -> Fetched {
     let mut rb = client.get(format!("{base}/thc/{tenant}"));
     for (k, v) in headers {
         rb = rb.header(*k, *v);
@@ -39,12 +44,16 @@ async fn fetch(client: &reqwest::Client, base: &str, tenant: &str, headers: &[(&
 }
 
 async fn setup(admin: &Api) -> String {
-    let p = admin.must_post("/api/v1/profiles", napdef_profile("gprs"), 201).await;
+    let p = admin
+        .must_post("/api/v1/profiles", napdef_profile("gprs"), 201)
+        .await;
     let pid = p["id"].as_str().unwrap().to_string();
     admin
         .must_post("/api/v1/subscribers", json!({"msisdn": "491550001", "imsi": IMSI, "profile_id": pid, "vars": {"apn": "web.example"}}), 201)
         .await;
-    admin.must_post("/api/v1/subscribers", json!({"msisdn": "491550002"}), 201).await;
+    admin
+        .must_post("/api/v1/subscribers", json!({"msisdn": "491550002"}), 201)
+        .await;
     pid
 }
 
@@ -57,10 +66,21 @@ async fn trusted_context(db: Db) {
     // Trusted source: NETWPIN-signed WBXML that verifies with the subscriber's IMSI.
     let f = fetch(&gw, &s.base, "operator", &[("X-MSISDN", "+491550001")]).await;
     assert_eq!(f.status, StatusCode::OK);
-    assert!(f.content_type.starts_with("application/vnd.wap.connectivity-wbxml"), "{}", f.content_type);
+    assert!(
+        f.content_type
+            .starts_with("application/vnd.wap.connectivity-wbxml"),
+        "{}",
+        f.content_type
+    );
     let ct = HttpContentType::parse(&f.content_type).unwrap();
     let imsi = Imsi::parse(IMSI).unwrap();
-    let verdict = ct.verify(&Credentials { imsi: Some(&imsi), pin: None }, &f.body);
+    let verdict = ct.verify(
+        &Credentials {
+            imsi: Some(&imsi),
+            pin: None,
+        },
+        &f.body,
+    );
     assert!(verdict.is_verified(), "{verdict:?}");
     let doc = omacp_wbxml::decode(&f.body, &Default::default()).unwrap();
     let xml = omacp_doc::xml::to_string(&doc.document);
@@ -68,7 +88,13 @@ async fn trusted_context(db: Db) {
     let etag = f.etag.clone().expect("ETag");
 
     // Unchanged ETag: 304 and no body.
-    let nm = fetch(&gw, &s.base, "operator", &[("X-MSISDN", "491550001"), ("If-None-Match", &etag)]).await;
+    let nm = fetch(
+        &gw,
+        &s.base,
+        "operator",
+        &[("X-MSISDN", "491550001"), ("If-None-Match", &etag)],
+    )
+    .await;
     assert_eq!(nm.status, StatusCode::NOT_MODIFIED);
     assert!(nm.body.is_empty());
     assert_eq!(nm.etag.as_deref(), Some(etag.as_str()));
@@ -80,7 +106,12 @@ async fn trusted_context(db: Db) {
         &out,
         &s.base,
         "operator",
-        &[("X-MSISDN", "491550001"), ("X-Forwarded-For", GATEWAY), ("X-Real-IP", GATEWAY), ("Forwarded", "for=127.0.0.2")],
+        &[
+            ("X-MSISDN", "491550001"),
+            ("X-Forwarded-For", GATEWAY),
+            ("X-Real-IP", GATEWAY),
+            ("Forwarded", "for=127.0.0.2"),
+        ],
     )
     .await;
     assert_eq!(spoof.status, StatusCode::FORBIDDEN);
@@ -88,35 +119,80 @@ async fn trusted_context(db: Db) {
     assert!(String::from_utf8_lossy(&spoof.body).contains("untrusted_source"));
 
     // Unknown subscriber, subscriber without settings, unknown tenant, no header.
-    assert_eq!(fetch(&gw, &s.base, "operator", &[("X-MSISDN", "499999999")]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        fetch(&gw, &s.base, "operator", &[("X-MSISDN", "499999999")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     let ns = fetch(&gw, &s.base, "operator", &[("X-MSISDN", "491550002")]).await;
     assert_eq!(ns.status, StatusCode::NOT_FOUND);
     assert!(String::from_utf8_lossy(&ns.body).contains("no_settings"));
-    assert_eq!(fetch(&gw, &s.base, "nobody", &[("X-MSISDN", "491550001")]).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(fetch(&gw, &s.base, "operator", &[]).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        fetch(&gw, &s.base, "nobody", &[("X-MSISDN", "491550001")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        fetch(&gw, &s.base, "operator", &[]).await.status,
+        StatusCode::BAD_REQUEST
+    );
 
     // A change is served at once by the process that made it: new ETag, new content.
     let mut body = napdef_profile("gprs");
     body["thc_sec"] = json!("none");
-    assert_eq!(s.admin.put(&format!("/api/v1/profiles/{pid}"), body).await.0, StatusCode::OK);
-    let g = fetch(&gw, &s.base, "operator", &[("X-MSISDN", "491550001"), ("If-None-Match", &etag)]).await;
+    assert_eq!(
+        s.admin
+            .put(&format!("/api/v1/profiles/{pid}"), body)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let g = fetch(
+        &gw,
+        &s.base,
+        "operator",
+        &[("X-MSISDN", "491550001"), ("If-None-Match", &etag)],
+    )
+    .await;
     assert_eq!(g.status, StatusCode::OK);
     assert_eq!(g.content_type, "application/vnd.wap.connectivity-wbxml");
     assert_ne!(g.etag.as_deref(), Some(etag.as_str()));
 
     // The ownership scope is enforced again at send time.
     let ent = enterprise(&s.admin, "acme", &["NAPDEF"], &[]).await;
-    let ep = ent.must_post("/api/v1/profiles", napdef_profile("corp"), 201).await;
-    ent.must_post("/api/v1/subscribers", json!({"msisdn": "491770001", "profile_id": ep["id"]}), 201).await;
-    assert_eq!(fetch(&gw, &s.base, "acme", &[("X-MSISDN", "491770001")]).await.status, StatusCode::OK);
+    let ep = ent
+        .must_post("/api/v1/profiles", napdef_profile("corp"), 201)
+        .await;
+    ent.must_post(
+        "/api/v1/subscribers",
+        json!({"msisdn": "491770001", "profile_id": ep["id"]}),
+        201,
+    )
+    .await;
+    assert_eq!(
+        fetch(&gw, &s.base, "acme", &[("X-MSISDN", "491770001")])
+            .await
+            .status,
+        StatusCode::OK
+    );
     let (_, t) = ent.get("/api/v1/tenant").await;
     let (st, _) = s
         .admin
-        .call(reqwest::Method::PATCH, &format!("/api/v1/tenants/{}", t["id"].as_str().unwrap()), Some(json!({"scope": {"types": ["APPLICATION"], "appids": ["25"]}})))
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/tenants/{}", t["id"].as_str().unwrap()),
+            Some(json!({"scope": {"types": ["APPLICATION"], "appids": ["25"]}})),
+        )
         .await;
     assert_eq!(st, StatusCode::OK);
     let shrunk = fetch(&gw, &s.base, "acme", &[("X-MSISDN", "491770001")]).await;
-    assert_eq!(shrunk.status, StatusCode::NOT_FOUND, "out-of-scope settings are not sent");
+    assert_eq!(
+        shrunk.status,
+        StatusCode::NOT_FOUND,
+        "out-of-scope settings are not sent"
+    );
 
     // Rate limits: a second process on the same database with tight limits.
     let mut cfg = config(&db);
@@ -126,15 +202,31 @@ async fn trusted_context(db: Db) {
     cfg.thc.per_source_burst = 4.0;
     let tight = server(cfg).await;
     let statuses = [
-        fetch(&gw, &tight.base, "operator", &[("X-MSISDN", "491550001")]).await.status,
-        fetch(&gw, &tight.base, "operator", &[("X-MSISDN", "491550001")]).await.status,
-        fetch(&gw, &tight.base, "operator", &[("X-MSISDN", "491550001")]).await.status,
-        fetch(&gw, &tight.base, "operator", &[("X-MSISDN", "491550002")]).await.status,
-        fetch(&gw, &tight.base, "operator", &[("X-MSISDN", "491550002")]).await.status,
+        fetch(&gw, &tight.base, "operator", &[("X-MSISDN", "491550001")])
+            .await
+            .status,
+        fetch(&gw, &tight.base, "operator", &[("X-MSISDN", "491550001")])
+            .await
+            .status,
+        fetch(&gw, &tight.base, "operator", &[("X-MSISDN", "491550001")])
+            .await
+            .status,
+        fetch(&gw, &tight.base, "operator", &[("X-MSISDN", "491550002")])
+            .await
+            .status,
+        fetch(&gw, &tight.base, "operator", &[("X-MSISDN", "491550002")])
+            .await
+            .status,
     ];
     assert_eq!(
         statuses,
-        [StatusCode::OK, StatusCode::OK, StatusCode::TOO_MANY_REQUESTS, StatusCode::NOT_FOUND, StatusCode::TOO_MANY_REQUESTS],
+        [
+            StatusCode::OK,
+            StatusCode::OK,
+            StatusCode::TOO_MANY_REQUESTS,
+            StatusCode::NOT_FOUND,
+            StatusCode::TOO_MANY_REQUESTS
+        ],
         "2 per subscriber, then 4 per source"
     );
 
@@ -148,7 +240,10 @@ async fn two_processes(db: Db) {
     let one = server(config(&db)).await;
     let first = one.started.first_admin.as_ref().unwrap();
     let two = server(config(&db)).await;
-    assert!(two.started.first_admin.is_none(), "the second process finds the tenant");
+    assert!(
+        two.started.first_admin.is_none(),
+        "the second process finds the tenant"
+    );
     // Sessions live in the database: a login on one works on the other.
     let admin1 = one.admin.clone();
     let admin2 = login(&two.base, &first.tenant, &first.username, &first.password).await;
@@ -170,7 +265,16 @@ async fn two_processes(db: Db) {
     let sub = &list["items"][0];
     let mut upd = sub.clone();
     upd["vars"] = json!({"apn": "changed.example"});
-    assert_eq!(admin1.put(&format!("/api/v1/subscribers/{}", sub["id"].as_str().unwrap()), upd).await.0, StatusCode::OK);
+    assert_eq!(
+        admin1
+            .put(
+                &format!("/api/v1/subscribers/{}", sub["id"].as_str().unwrap()),
+                upd
+            )
+            .await
+            .0,
+        StatusCode::OK
+    );
     let deadline = Instant::now() + Duration::from_secs(20);
     let c = loop {
         let c = fetch(&gw, &two.base, "operator", &[("X-MSISDN", "491550001")]).await;

@@ -25,7 +25,9 @@ pub fn run(cmd: AdminCommand) -> anyhow::Result<Exit> {
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     rt.block_on(async move {
         let db = match &cmd {
-            AdminCommand::Tenant { db, .. } | AdminCommand::User { db, .. } | AdminCommand::Token { db, .. } => db,
+            AdminCommand::Tenant { db, .. }
+            | AdminCommand::User { db, .. }
+            | AdminCommand::Token { db, .. } => db,
         };
         let st = open(db).await?;
         match cmd {
@@ -39,10 +41,18 @@ pub fn run(cmd: AdminCommand) -> anyhow::Result<Exit> {
 
 async fn open(db: &DbArgs) -> anyhow::Result<Store> {
     let cfg = load_config(db.config.as_deref(), db.database.as_deref())?;
-    Store::open(&cfg.database_url()).await.context("opening the database")
+    Store::open(&cfg.database_url())
+        .await
+        .context("opening the database")
 }
 
-async fn audit(st: &Store, tenant_id: &str, action: &str, object: &str, detail: &str) -> Result<(), StoreError> {
+async fn audit(
+    st: &Store,
+    tenant_id: &str,
+    action: &str,
+    object: &str,
+    detail: &str,
+) -> Result<(), StoreError> {
     append(
         st,
         &Record {
@@ -59,12 +69,20 @@ async fn audit(st: &Store, tenant_id: &str, action: &str, object: &str, detail: 
 }
 
 async fn find_tenant(st: &Store, slug: &str) -> anyhow::Result<Tenant> {
-    tenants::by_slug(st, slug).await?.ok_or_else(|| anyhow!("no tenant '{slug}'"))
+    tenants::by_slug(st, slug)
+        .await?
+        .ok_or_else(|| anyhow!("no tenant '{slug}'"))
 }
 
 async fn tenant(st: &Store, cmd: AdminTenant) -> anyhow::Result<()> {
     match cmd {
-        AdminTenant::Create { slug, name, kind, types, appids } => {
+        AdminTenant::Create {
+            slug,
+            name,
+            kind,
+            types,
+            appids,
+        } => {
             if !tenants::valid_slug(&slug) {
                 bail!("slug: lowercase letters, digits and '-', at most 40");
             }
@@ -72,11 +90,22 @@ async fn tenant(st: &Store, cmd: AdminTenant) -> anyhow::Result<()> {
                 KindArg::Operator => TenantKind::Operator,
                 KindArg::Enterprise => TenantKind::Enterprise,
             };
-            let t = tenants::create(st, &slug, name.as_deref().unwrap_or(&slug), kind, &Scope { types, appids }).await?;
+            let t = tenants::create(
+                st,
+                &slug,
+                name.as_deref().unwrap_or(&slug),
+                kind,
+                &Scope { types, appids },
+            )
+            .await?;
             let password = new_password();
-            let u = users::create(st, &t.id, "admin", Role::Admin, &hash_password(&password)).await?;
+            let u =
+                users::create(st, &t.id, "admin", Role::Admin, &hash_password(&password)).await?;
             audit(st, &t.id, "tenant.create", &t.id, &format!("slug={slug}")).await?;
-            println!("created tenant {} ({}) with admin 'admin' ({})", t.slug, t.id, u.id);
+            println!(
+                "created tenant {} ({}) with admin 'admin' ({})",
+                t.slug, t.id, u.id
+            );
             println!("one-time password: {password}");
         }
         AdminTenant::List => {
@@ -91,7 +120,11 @@ async fn tenant(st: &Store, cmd: AdminTenant) -> anyhow::Result<()> {
                 );
             }
         }
-        AdminTenant::SetScope { slug, types, appids } => {
+        AdminTenant::SetScope {
+            slug,
+            types,
+            appids,
+        } => {
             let t = find_tenant(st, &slug).await?;
             tenants::set_scope(st, &t.id, &Scope { types, appids }).await?;
             audit(st, &t.id, "tenant.update", &t.id, "scope").await?;
@@ -103,11 +136,22 @@ async fn tenant(st: &Store, cmd: AdminTenant) -> anyhow::Result<()> {
 
 async fn user(st: &Store, cmd: AdminUser) -> anyhow::Result<()> {
     match cmd {
-        AdminUser::Create { tenant, username, role: r } => {
+        AdminUser::Create {
+            tenant,
+            username,
+            role: r,
+        } => {
             let t = find_tenant(st, &tenant).await?;
             let password = new_password();
             let u = users::create(st, &t.id, &username, role(r), &hash_password(&password)).await?;
-            audit(st, &t.id, "user.create", &u.id, &format!("username={username} role={}", u.role.as_str())).await?;
+            audit(
+                st,
+                &t.id,
+                "user.create",
+                &u.id,
+                &format!("username={username} role={}", u.role.as_str()),
+            )
+            .await?;
             println!("created user {username} ({}) in {tenant}", u.id);
             println!("one-time password: {password}");
         }
@@ -117,11 +161,22 @@ async fn user(st: &Store, cmd: AdminUser) -> anyhow::Result<()> {
                 println!("{}\t{}\t{}", u.username, u.id, u.role.as_str());
             }
         }
-        AdminUser::SetRole { tenant, username, role: r } => {
+        AdminUser::SetRole {
+            tenant,
+            username,
+            role: r,
+        } => {
             let t = find_tenant(st, &tenant).await?;
             let u = by_name(st, &t, &username).await?;
             users::update(st, &t.id, &u, Some(role(r)), None).await?;
-            audit(st, &t.id, "user.update", &u, &format!("role={}", role(r).as_str())).await?;
+            audit(
+                st,
+                &t.id,
+                "user.update",
+                &u,
+                &format!("role={}", role(r).as_str()),
+            )
+            .await?;
             println!("{username} is now {}", role(r).as_str());
         }
         AdminUser::ResetPassword { tenant, username } => {

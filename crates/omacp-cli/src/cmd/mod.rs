@@ -1,5 +1,6 @@
 //! One module per verb; each is a short sequence of library calls.
 
+mod admin;
 mod card;
 mod compile;
 mod decode;
@@ -7,7 +8,6 @@ mod device;
 mod inspect;
 mod push;
 mod serve;
-mod admin;
 mod validate;
 
 use crate::args::{Args, Command};

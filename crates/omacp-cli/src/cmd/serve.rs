@@ -33,7 +33,10 @@ pub fn run(a: ServeArgs) -> anyhow::Result<Exit> {
         let base = public.unwrap_or_else(|| format!("http://{}", started.addr));
         // Printed, never logged: the one-time credential must not reach log storage.
         if let Some(a) = &started.first_admin {
-            println!("omacp: first start: created tenant '{}' with admin '{}'", a.tenant, a.username);
+            println!(
+                "omacp: first start: created tenant '{}' with admin '{}'",
+                a.tenant, a.username
+            );
             println!("omacp: one-time password (shown only now): {}", a.password);
         }
         println!("omacp: database {}", redact_url(&db));

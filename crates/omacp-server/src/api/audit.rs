@@ -37,6 +37,13 @@ pub(super) async fn list(
     let Query(q) = q?;
     p.require(&st, Role::Admin, "audit.list", None).await?;
     Ok(Json(
-        audit::list(&st.store, p.tenant(), q.object.as_deref(), q.cursor.as_deref(), q.limit.unwrap_or(50)).await?,
+        audit::list(
+            &st.store,
+            p.tenant(),
+            q.object.as_deref(),
+            q.cursor.as_deref(),
+            q.limit.unwrap_or(50),
+        )
+        .await?,
     ))
 }

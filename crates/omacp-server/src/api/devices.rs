@@ -18,7 +18,10 @@ type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/device-models", get(list).post(create))
-        .route("/api/v1/device-models/{id}", get(read).put(update).delete(remove))
+        .route(
+            "/api/v1/device-models/{id}",
+            get(read).put(update).delete(remove),
+        )
 }
 
 fn check(d: &DeviceModelInput) -> Result<(), ApiError> {
@@ -31,8 +34,14 @@ fn check(d: &DeviceModelInput) -> Result<(), ApiError> {
     if !(1..=255).contains(&d.max_segments) {
         return Err(ApiError::BadRequest("max_segments: 1 to 255".into()));
     }
-    if let Some(m) = d.sec_methods.iter().find(|m| omacp_sec::SecMethod::from_text(m).is_none()) {
-        return Err(ApiError::BadRequest(format!("sec_methods: unknown method {m:?}")));
+    if let Some(m) = d
+        .sec_methods
+        .iter()
+        .find(|m| omacp_sec::SecMethod::from_text(m).is_none())
+    {
+        return Err(ApiError::BadRequest(format!(
+            "sec_methods: unknown method {m:?}"
+        )));
     }
     Ok(())
 }
@@ -56,10 +65,18 @@ pub(super) async fn list(
     q: Result<Query<DeviceQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Page<DeviceModel>>, ApiError> {
     let Query(q) = q?;
-    p.require(&st, Role::Viewer, "device_model.list", None).await?;
+    p.require(&st, Role::Viewer, "device_model.list", None)
+        .await?;
     let tac: Option<String> = q.tac.map(|t| t.chars().take(8).collect());
     Ok(Json(
-        devices::list(&st.store, p.tenant(), tac.as_deref(), q.cursor.as_deref(), q.limit.unwrap_or(50)).await?,
+        devices::list(
+            &st.store,
+            p.tenant(),
+            tac.as_deref(),
+            q.cursor.as_deref(),
+            q.limit.unwrap_or(50),
+        )
+        .await?,
     ))
 }
 
@@ -73,12 +90,20 @@ pub(super) async fn create(
     headers: HeaderMap,
     body: JsonBody<DeviceModelInput>,
 ) -> Result<axum::response::Response, ApiError> {
-    p.require(&st, Role::Editor, "device_model.create", None).await?;
+    p.require(&st, Role::Editor, "device_model.create", None)
+        .await?;
     let Json(d) = body?;
     idempotent(&st, &p, &headers, "POST /api/v1/device-models", || async {
         check(&d)?;
         let m = devices::create(&st.store, p.tenant(), &d).await?;
-        p.audit(&st, "device_model.create", Some(&m.id), "ok", &format!("tac={}", m.tac)).await?;
+        p.audit(
+            &st,
+            "device_model.create",
+            Some(&m.id),
+            "ok",
+            &format!("tac={}", m.tac),
+        )
+        .await?;
         Ok((StatusCode::CREATED, m))
     })
     .await
@@ -86,8 +111,13 @@ pub(super) async fn create(
 
 /// One device model.
 #[utoipa::path(get, path = "/api/v1/device-models/{id}", tag = "device-models", responses((status = 200, body = DeviceModel), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn read(State(st): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<Json<DeviceModel>, ApiError> {
-    p.require(&st, Role::Viewer, "device_model.read", Some(&id)).await?;
+pub(super) async fn read(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<DeviceModel>, ApiError> {
+    p.require(&st, Role::Viewer, "device_model.read", Some(&id))
+        .await?;
     let m = devices::get(&st.store, p.tenant(), &id).await?;
     Ok(Json(p.found(&st, "device_model.read", &id, m).await?))
 }
@@ -100,22 +130,30 @@ pub(super) async fn update(
     Path(id): Path<String>,
     body: JsonBody<DeviceModelInput>,
 ) -> Result<Json<DeviceModel>, ApiError> {
-    p.require(&st, Role::Editor, "device_model.update", Some(&id)).await?;
+    p.require(&st, Role::Editor, "device_model.update", Some(&id))
+        .await?;
     let Json(d) = body?;
     check(&d)?;
     let m = devices::update(&st.store, p.tenant(), &id, &d).await?;
     let m = p.found(&st, "device_model.update", &id, m).await?;
-    p.audit(&st, "device_model.update", Some(&id), "ok", "").await?;
+    p.audit(&st, "device_model.update", Some(&id), "ok", "")
+        .await?;
     Ok(Json(m))
 }
 
 /// Deletes a device model (editors).
 #[utoipa::path(delete, path = "/api/v1/device-models/{id}", tag = "device-models", responses((status = 204), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn remove(State(st): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    p.require(&st, Role::Editor, "device_model.delete", Some(&id)).await?;
+pub(super) async fn remove(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    p.require(&st, Role::Editor, "device_model.delete", Some(&id))
+        .await?;
     if !devices::delete(&st.store, p.tenant(), &id).await? {
         return Err(p.missing(&st, "device_model.delete", &id).await);
     }
-    p.audit(&st, "device_model.delete", Some(&id), "ok", "").await?;
+    p.audit(&st, "device_model.delete", Some(&id), "ok", "")
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

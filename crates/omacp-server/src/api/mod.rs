@@ -31,8 +31,8 @@ use crate::error::ApiError;
 use crate::store::audit::{Record, append};
 use crate::store::idempotency::{self, Claim};
 use crate::store::tenants::TenantKind;
-use crate::store::users::{Identity, Role};
 use crate::store::users as user_store;
+use crate::store::users::{Identity, Role};
 
 /// Every `/api/v1` route.
 pub fn router() -> Router<AppState> {
@@ -69,7 +69,10 @@ pub fn source_of(parts: &Parts) -> String {
 pub const SESSION_COOKIE: &str = "omacp_session";
 
 fn credential(headers: &HeaderMap) -> Option<&str> {
-    if let Some(v) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         return v.strip_prefix("Bearer ").map(str::trim);
     }
     headers
@@ -222,7 +225,9 @@ where
         .to_str()
         .ok()
         .filter(|k| !k.is_empty() && k.len() <= 200)
-        .ok_or_else(|| ApiError::BadRequest("Idempotency-Key must be 1–200 visible characters".into()))?;
+        .ok_or_else(|| {
+            ApiError::BadRequest("Idempotency-Key must be 1–200 visible characters".into())
+        })?;
     match idempotency::claim(&st.store, p.tenant(), key, request).await? {
         Claim::Fresh => {}
         Claim::Done { status, body } => {
@@ -230,7 +235,10 @@ where
             return Ok((
                 status,
                 [
-                    (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/json"),
+                    ),
                     (
                         header::HeaderName::from_static("idempotent-replayed"),
                         HeaderValue::from_static("true"),
@@ -240,8 +248,16 @@ where
             )
                 .into_response());
         }
-        Claim::InFlight => return Err(ApiError::Idempotency("a request with this Idempotency-Key is still running")),
-        Claim::Mismatch => return Err(ApiError::Idempotency("this Idempotency-Key was used for another request")),
+        Claim::InFlight => {
+            return Err(ApiError::Idempotency(
+                "a request with this Idempotency-Key is still running",
+            ));
+        }
+        Claim::Mismatch => {
+            return Err(ApiError::Idempotency(
+                "this Idempotency-Key was used for another request",
+            ));
+        }
     }
     match run().await {
         Ok((status, body)) => {
@@ -251,7 +267,8 @@ where
         }
         Err(e) if e.status_code().is_client_error() => {
             let text = serde_json::to_string(&e.body()).map_err(|_| ApiError::Internal)?;
-            idempotency::finish(&st.store, p.tenant(), key, e.status_code().as_u16(), &text).await?;
+            idempotency::finish(&st.store, p.tenant(), key, e.status_code().as_u16(), &text)
+                .await?;
             Err(e)
         }
         Err(e) => {

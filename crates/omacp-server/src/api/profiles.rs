@@ -22,7 +22,10 @@ type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
 pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/profiles", get(list).post(create))
-        .route("/api/v1/profiles/{id}", get(read).put(update).delete(remove))
+        .route(
+            "/api/v1/profiles/{id}",
+            get(read).put(update).delete(remove),
+        )
         .route("/api/v1/profiles/{id}/preview", post(preview))
 }
 
@@ -41,13 +44,25 @@ pub struct ProfileBody {
     pub thc_sec: ThcSec,
 }
 
-async fn checked<'a>(st: &AppState, p: &Principal, b: &'a ProfileBody, action: &str, object: Option<&str>) -> Result<ProfileInput<'a>, ApiError> {
+async fn checked<'a>(
+    st: &AppState,
+    p: &Principal,
+    b: &'a ProfileBody,
+    action: &str,
+    object: Option<&str>,
+) -> Result<ProfileInput<'a>, ApiError> {
     if b.name.is_empty() || b.name.len() > 100 {
         return Err(ApiError::BadRequest("name: 1 to 100 characters".into()));
     }
-    let tenant = tenants::get(&st.store, p.tenant()).await?.ok_or(ApiError::Internal)?;
+    let tenant = tenants::get(&st.store, p.tenant())
+        .await?
+        .ok_or(ApiError::Internal)?;
     if let Err(e) = template::check(&b.template, &b.variables, &tenant.scope) {
-        let outcome = if matches!(e, template::TemplateError::OutOfScope(_)) { "denied" } else { "invalid" };
+        let outcome = if matches!(e, template::TemplateError::OutOfScope(_)) {
+            "denied"
+        } else {
+            "invalid"
+        };
         p.audit(st, action, object, outcome, &e.to_string()).await?;
         return Err(e.into());
     }
@@ -68,7 +83,9 @@ pub(super) async fn list(
 ) -> Result<Json<Page<Profile>>, ApiError> {
     let Query(q) = q?;
     p.require(&st, Role::Viewer, "profile.list", None).await?;
-    Ok(Json(profiles::list(&st.store, p.tenant(), q.cursor.as_deref(), q.limit()).await?))
+    Ok(Json(
+        profiles::list(&st.store, p.tenant(), q.cursor.as_deref(), q.limit()).await?,
+    ))
 }
 
 /// Creates a profile after validating it (editors).
@@ -87,7 +104,14 @@ pub(super) async fn create(
         let input = checked(&st, &p, &b, "profile.create", None).await?;
         let prof = profiles::create(&st.store, p.tenant(), &input).await?;
         st.thc.cache.invalidate(p.tenant());
-        p.audit(&st, "profile.create", Some(&prof.id), "ok", &format!("name={}", prof.name)).await?;
+        p.audit(
+            &st,
+            "profile.create",
+            Some(&prof.id),
+            "ok",
+            &format!("name={}", prof.name),
+        )
+        .await?;
         Ok((StatusCode::CREATED, prof))
     })
     .await
@@ -95,8 +119,13 @@ pub(super) async fn create(
 
 /// One profile.
 #[utoipa::path(get, path = "/api/v1/profiles/{id}", tag = "profiles", responses((status = 200, body = Profile), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn read(State(st): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<Json<Profile>, ApiError> {
-    p.require(&st, Role::Viewer, "profile.read", Some(&id)).await?;
+pub(super) async fn read(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Profile>, ApiError> {
+    p.require(&st, Role::Viewer, "profile.read", Some(&id))
+        .await?;
     let prof = profiles::get(&st.store, p.tenant(), &id).await?;
     Ok(Json(p.found(&st, "profile.read", &id, prof).await?))
 }
@@ -110,7 +139,8 @@ pub(super) async fn update(
     Path(id): Path<String>,
     body: JsonBody<ProfileBody>,
 ) -> Result<Json<Profile>, ApiError> {
-    p.require(&st, Role::Editor, "profile.update", Some(&id)).await?;
+    p.require(&st, Role::Editor, "profile.update", Some(&id))
+        .await?;
     let Json(b) = body?;
     if profiles::get(&st.store, p.tenant(), &id).await?.is_none() {
         return Err(p.missing(&st, "profile.update", &id).await);
@@ -125,8 +155,13 @@ pub(super) async fn update(
 
 /// Deletes a profile (editors).
 #[utoipa::path(delete, path = "/api/v1/profiles/{id}", tag = "profiles", responses((status = 204), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn remove(State(st): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    p.require(&st, Role::Editor, "profile.delete", Some(&id)).await?;
+pub(super) async fn remove(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    p.require(&st, Role::Editor, "profile.delete", Some(&id))
+        .await?;
     if !profiles::delete(&st.store, p.tenant(), &id).await? {
         return Err(p.missing(&st, "profile.delete", &id).await);
     }
@@ -155,7 +190,8 @@ pub(super) async fn preview(
     Path(id): Path<String>,
     body: JsonBody<PreviewRequest>,
 ) -> Result<Json<Preview>, ApiError> {
-    p.require(&st, Role::Viewer, "profile.preview", Some(&id)).await?;
+    p.require(&st, Role::Viewer, "profile.preview", Some(&id))
+        .await?;
     let Json(req) = body?;
     let prof = profiles::get(&st.store, p.tenant(), &id).await?;
     let prof = p.found(&st, "profile.preview", &id, prof).await?;
@@ -166,7 +202,9 @@ pub(super) async fn preview(
         }
         None => None,
     };
-    let tenant = tenants::get(&st.store, p.tenant()).await?.ok_or(ApiError::Internal)?;
+    let tenant = tenants::get(&st.store, p.tenant())
+        .await?
+        .ok_or(ApiError::Internal)?;
     let filled = template::fill(&prof.template, &prof.variables, &|name| {
         if let Some(v) = req.values.get(name) {
             return Some(v.clone());

@@ -68,7 +68,9 @@ pub(super) async fn login(
     };
     let tenant_id = match &found {
         Some((u, _)) => Some(u.tenant_id.clone()),
-        None => tenants::by_slug(&st.store, &form.tenant).await?.map(|t| t.id),
+        None => tenants::by_slug(&st.store, &form.tenant)
+            .await?
+            .map(|t| t.id),
     };
     let actor = format!("user:{}", form.username);
     let record = |outcome| Record {
@@ -107,9 +109,14 @@ fn dummy_hash() -> &'static str {
 /// Ends the caller's session.
 #[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "auth",
     responses((status = 204), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn logout(State(st): State<AppState>, p: Principal) -> Result<StatusCode, ApiError> {
+pub(super) async fn logout(
+    State(st): State<AppState>,
+    p: Principal,
+) -> Result<StatusCode, ApiError> {
     let Some(sid) = &p.id.session_id else {
-        return Err(ApiError::BadRequest("not authenticated by a session".into()));
+        return Err(ApiError::BadRequest(
+            "not authenticated by a session".into(),
+        ));
     };
     users::delete_session(&st.store, sid).await?;
     p.audit(&st, "session.delete", None, "ok", "").await?;

@@ -23,28 +23,46 @@ pub(super) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/subscribers", get(list).post(create))
         .route("/api/v1/subscribers/import", post(import))
-        .route("/api/v1/subscribers/{id}", get(read).put(update).delete(remove))
+        .route(
+            "/api/v1/subscribers/{id}",
+            get(read).put(update).delete(remove),
+        )
 }
 
 /// Most lines one CSV import takes.
 pub const MAX_IMPORT_LINES: usize = 100_000;
 
 /// Normalises and checks a subscriber; the error is for people (never echoes values).
-async fn normalise(st: &AppState, tenant: &str, mut s: SubscriberInput) -> Result<SubscriberInput, String> {
+async fn normalise(
+    st: &AppState,
+    tenant: &str,
+    mut s: SubscriberInput,
+) -> Result<SubscriberInput, String> {
     s.msisdn = normalize_msisdn(&s.msisdn).ok_or("msisdn: 3 to 15 digits, optional leading +")?;
-    s.imsi = s.imsi.filter(|x| !x.trim().is_empty()).map(|x| x.trim().to_string());
+    s.imsi = s
+        .imsi
+        .filter(|x| !x.trim().is_empty())
+        .map(|x| x.trim().to_string());
     if let Some(i) = &s.imsi
         && omacp_sec::Imsi::parse(i).is_err()
     {
         return Err("imsi: 6 to 15 digits".into());
     }
-    s.imei = s.imei.filter(|x| !x.trim().is_empty()).map(|x| x.trim().to_string());
+    s.imei = s
+        .imei
+        .filter(|x| !x.trim().is_empty())
+        .map(|x| x.trim().to_string());
     if let Some(i) = &s.imei
         && !((14..=16).contains(&i.len()) && i.bytes().all(|b| b.is_ascii_digit()))
     {
         return Err("imei: 14 to 16 digits".into());
     }
-    s.labels = s.labels.iter().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
+    s.labels = s
+        .labels
+        .iter()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
     if s.labels.iter().any(|l| l.len() > 64) {
         return Err("labels: at most 64 characters each".into());
     }
@@ -59,7 +77,9 @@ async fn normalise(st: &AppState, tenant: &str, mut s: SubscriberInput) -> Resul
                 .variables
                 .iter()
                 .find(|d| &d.name == k && d.scope == VarScope::Subscriber)
-                .ok_or_else(|| format!("vars: {k:?} is not a subscriber variable of the profile"))?;
+                .ok_or_else(|| {
+                    format!("vars: {k:?} is not a subscriber variable of the profile")
+                })?;
             if !check_value(decl.ty, v) {
                 return Err(format!("vars: {k:?} is not a valid {:?}", decl.ty));
             }
@@ -91,12 +111,20 @@ pub(super) async fn list(
     q: Result<Query<SubscriberQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Page<Subscriber>>, ApiError> {
     let Query(q) = q?;
-    p.require(&st, Role::Viewer, "subscriber.list", None).await?;
+    p.require(&st, Role::Viewer, "subscriber.list", None)
+        .await?;
     let search = Search {
         q: q.q.as_deref().map(|x| x.trim_start_matches('+')),
         label: q.label.as_deref(),
     };
-    let page = subscribers::list(&st.store, p.tenant(), &search, q.cursor.as_deref(), q.limit.unwrap_or(50)).await?;
+    let page = subscribers::list(
+        &st.store,
+        p.tenant(),
+        &search,
+        q.cursor.as_deref(),
+        q.limit.unwrap_or(50),
+    )
+    .await?;
     Ok(Json(page))
 }
 
@@ -110,13 +138,17 @@ pub(super) async fn create(
     headers: HeaderMap,
     body: JsonBody<SubscriberInput>,
 ) -> Result<axum::response::Response, ApiError> {
-    p.require(&st, Role::Editor, "subscriber.create", None).await?;
+    p.require(&st, Role::Editor, "subscriber.create", None)
+        .await?;
     let Json(b) = body?;
     idempotent(&st, &p, &headers, "POST /api/v1/subscribers", || async {
-        let s = normalise(&st, p.tenant(), b).await.map_err(ApiError::BadRequest)?;
+        let s = normalise(&st, p.tenant(), b)
+            .await
+            .map_err(ApiError::BadRequest)?;
         let s = subscribers::create(&st.store, p.tenant(), &s).await?;
         st.thc.cache.invalidate(p.tenant());
-        p.audit(&st, "subscriber.create", Some(&s.id), "ok", "").await?;
+        p.audit(&st, "subscriber.create", Some(&s.id), "ok", "")
+            .await?;
         Ok((StatusCode::CREATED, s))
     })
     .await
@@ -124,8 +156,13 @@ pub(super) async fn create(
 
 /// One subscriber.
 #[utoipa::path(get, path = "/api/v1/subscribers/{id}", tag = "subscribers", responses((status = 200, body = Subscriber), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn read(State(st): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<Json<Subscriber>, ApiError> {
-    p.require(&st, Role::Viewer, "subscriber.read", Some(&id)).await?;
+pub(super) async fn read(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<Subscriber>, ApiError> {
+    p.require(&st, Role::Viewer, "subscriber.read", Some(&id))
+        .await?;
     let s = subscribers::get(&st.store, p.tenant(), &id).await?;
     Ok(Json(p.found(&st, "subscriber.read", &id, s).await?))
 }
@@ -139,28 +176,41 @@ pub(super) async fn update(
     Path(id): Path<String>,
     body: JsonBody<SubscriberInput>,
 ) -> Result<Json<Subscriber>, ApiError> {
-    p.require(&st, Role::Editor, "subscriber.update", Some(&id)).await?;
+    p.require(&st, Role::Editor, "subscriber.update", Some(&id))
+        .await?;
     let Json(b) = body?;
-    if subscribers::get(&st.store, p.tenant(), &id).await?.is_none() {
+    if subscribers::get(&st.store, p.tenant(), &id)
+        .await?
+        .is_none()
+    {
         return Err(p.missing(&st, "subscriber.update", &id).await);
     }
-    let s = normalise(&st, p.tenant(), b).await.map_err(ApiError::BadRequest)?;
+    let s = normalise(&st, p.tenant(), b)
+        .await
+        .map_err(ApiError::BadRequest)?;
     let s = subscribers::update(&st.store, p.tenant(), &id, &s).await?;
     let s = p.found(&st, "subscriber.update", &id, s).await?;
     st.thc.cache.invalidate(p.tenant());
-    p.audit(&st, "subscriber.update", Some(&id), "ok", "").await?;
+    p.audit(&st, "subscriber.update", Some(&id), "ok", "")
+        .await?;
     Ok(Json(s))
 }
 
 /// Deletes a subscriber (editors).
 #[utoipa::path(delete, path = "/api/v1/subscribers/{id}", tag = "subscribers", responses((status = 204), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn remove(State(st): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    p.require(&st, Role::Editor, "subscriber.delete", Some(&id)).await?;
+pub(super) async fn remove(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    p.require(&st, Role::Editor, "subscriber.delete", Some(&id))
+        .await?;
     if !subscribers::delete(&st.store, p.tenant(), &id).await? {
         return Err(p.missing(&st, "subscriber.delete", &id).await);
     }
     st.thc.cache.invalidate(p.tenant());
-    p.audit(&st, "subscriber.delete", Some(&id), "ok", "").await?;
+    p.audit(&st, "subscriber.delete", Some(&id), "ok", "")
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -188,18 +238,33 @@ pub struct ImportReport {
 /// stored (updating an existing MSISDN), bad lines are reported.
 #[utoipa::path(post, path = "/api/v1/subscribers/import", tag = "subscribers", request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = ImportReport), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn import(State(st): State<AppState>, p: Principal, body: String) -> Result<Json<ImportReport>, ApiError> {
-    p.require(&st, Role::Editor, "subscriber.import", None).await?;
+pub(super) async fn import(
+    State(st): State<AppState>,
+    p: Principal,
+    body: String,
+) -> Result<Json<ImportReport>, ApiError> {
+    p.require(&st, Role::Editor, "subscriber.import", None)
+        .await?;
     let mut lines = body.lines().enumerate();
     let Some((_, head)) = lines.next() else {
-        return Err(ApiError::BadRequest("empty upload: the first line must name the columns".into()));
+        return Err(ApiError::BadRequest(
+            "empty upload: the first line must name the columns".into(),
+        ));
     };
-    let cols: Vec<String> = head.split(',').map(|c| c.trim().to_ascii_lowercase()).collect();
+    let cols: Vec<String> = head
+        .split(',')
+        .map(|c| c.trim().to_ascii_lowercase())
+        .collect();
     if !cols.iter().any(|c| c == "msisdn") {
-        return Err(ApiError::BadRequest("the header line must have an msisdn column".into()));
+        return Err(ApiError::BadRequest(
+            "the header line must have an msisdn column".into(),
+        ));
     }
     if let Some(c) = cols.iter().find(|c| {
-        !matches!(c.as_str(), "msisdn" | "imsi" | "imei" | "labels" | "profile_id") && !c.starts_with("var:")
+        !matches!(
+            c.as_str(),
+            "msisdn" | "imsi" | "imei" | "labels" | "profile_id"
+        ) && !c.starts_with("var:")
     }) {
         return Err(ApiError::BadRequest(format!("unknown column {c:?}")));
     }
@@ -210,12 +275,18 @@ pub(super) async fn import(State(st): State<AppState>, p: Principal, body: Strin
             continue;
         }
         if i > MAX_IMPORT_LINES {
-            errors.push(LineError { line: i + 1, message: format!("more than {MAX_IMPORT_LINES} lines; rest ignored") });
+            errors.push(LineError {
+                line: i + 1,
+                message: format!("more than {MAX_IMPORT_LINES} lines; rest ignored"),
+            });
             break;
         }
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
         if fields.len() != cols.len() {
-            errors.push(LineError { line: i + 1, message: format!("{} fields, header has {}", fields.len(), cols.len()) });
+            errors.push(LineError {
+                line: i + 1,
+                message: format!("{} fields, header has {}", fields.len(), cols.len()),
+            });
             continue;
         }
         let mut s = SubscriberInput::default();
@@ -236,11 +307,21 @@ pub(super) async fn import(State(st): State<AppState>, p: Principal, body: Strin
         }
         s.vars = vars;
         match normalise(&st, p.tenant(), s).await {
-            Ok(s) if good.iter().any(|g: &(usize, SubscriberInput)| g.1.msisdn == s.msisdn) => {
-                errors.push(LineError { line: i + 1, message: "msisdn repeated in this upload".into() })
+            Ok(s)
+                if good
+                    .iter()
+                    .any(|g: &(usize, SubscriberInput)| g.1.msisdn == s.msisdn) =>
+            {
+                errors.push(LineError {
+                    line: i + 1,
+                    message: "msisdn repeated in this upload".into(),
+                })
             }
             Ok(s) => good.push((i + 1, s)),
-            Err(m) => errors.push(LineError { line: i + 1, message: m }),
+            Err(m) => errors.push(LineError {
+                line: i + 1,
+                message: m,
+            }),
         }
     }
     let list: Vec<SubscriberInput> = good.into_iter().map(|(_, s)| s).collect();
@@ -248,7 +329,16 @@ pub(super) async fn import(State(st): State<AppState>, p: Principal, body: Strin
         subscribers::upsert_many(&st.store, p.tenant(), &list).await?;
         st.thc.cache.invalidate(p.tenant());
     }
-    p.audit(&st, "subscriber.import", None, "ok", &format!("imported={} refused={}", list.len(), errors.len()))
-        .await?;
-    Ok(Json(ImportReport { imported: list.len(), errors }))
+    p.audit(
+        &st,
+        "subscriber.import",
+        None,
+        "ok",
+        &format!("imported={} refused={}", list.len(), errors.len()),
+    )
+    .await?;
+    Ok(Json(ImportReport {
+        imported: list.len(),
+        errors,
+    }))
 }

@@ -22,22 +22,36 @@ pub(super) fn router() -> Router<AppState> {
 
 /// The caller's tenant.
 #[utoipa::path(get, path = "/api/v1/tenant", tag = "tenants", responses((status = 200, body = Tenant)), security(("bearer" = [])))]
-pub(super) async fn own(State(st): State<AppState>, p: Principal) -> Result<Json<Tenant>, ApiError> {
-    let t = tenants::get(&st.store, p.tenant()).await?.ok_or(ApiError::NotFound)?;
+pub(super) async fn own(
+    State(st): State<AppState>,
+    p: Principal,
+) -> Result<Json<Tenant>, ApiError> {
+    let t = tenants::get(&st.store, p.tenant())
+        .await?
+        .ok_or(ApiError::NotFound)?;
     Ok(Json(t))
 }
 
-async fn require_operator_admin(st: &AppState, p: &Principal, action: &str, object: Option<&str>) -> Result<(), ApiError> {
+async fn require_operator_admin(
+    st: &AppState,
+    p: &Principal,
+    action: &str,
+    object: Option<&str>,
+) -> Result<(), ApiError> {
     if p.is_operator_admin() {
         return Ok(());
     }
-    p.audit(st, action, object, "denied", "needs an operator admin").await?;
+    p.audit(st, action, object, "denied", "needs an operator admin")
+        .await?;
     Err(ApiError::Forbidden)
 }
 
 /// Every tenant (operator admins only).
 #[utoipa::path(get, path = "/api/v1/tenants", tag = "tenants", responses((status = 200, body = [Tenant]), (status = 403, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn list(State(st): State<AppState>, p: Principal) -> Result<Json<Vec<Tenant>>, ApiError> {
+pub(super) async fn list(
+    State(st): State<AppState>,
+    p: Principal,
+) -> Result<Json<Vec<Tenant>>, ApiError> {
     require_operator_admin(&st, &p, "tenant.list", None).await?;
     Ok(Json(tenants::list(&st.store).await?))
 }
@@ -92,17 +106,35 @@ pub(super) async fn create(
     let Json(n) = body?;
     idempotent(&st, &p, &headers, "POST /api/v1/tenants", || async {
         if !valid_slug(&n.slug) {
-            return Err(ApiError::BadRequest("slug: lowercase letters, digits and '-', at most 40".into()));
+            return Err(ApiError::BadRequest(
+                "slug: lowercase letters, digits and '-', at most 40".into(),
+            ));
         }
         let generated = n.admin_password.is_none();
         let password = n.admin_password.clone().unwrap_or_else(new_password);
         if !acceptable_password(&password) {
-            return Err(ApiError::BadRequest("password: 10 to 200 characters".into()));
+            return Err(ApiError::BadRequest(
+                "password: 10 to 200 characters".into(),
+            ));
         }
         let t = tenants::create(&st.store, &n.slug, &n.name, n.kind, &n.scope).await?;
         let username = n.admin_username.clone().unwrap_or_else(|| "admin".into());
-        let admin = users::create(&st.store, &t.id, &username, Role::Admin, &hash_password(&password)).await?;
-        p.audit(&st, "tenant.create", Some(&t.id), "ok", &format!("slug={}", t.slug)).await?;
+        let admin = users::create(
+            &st.store,
+            &t.id,
+            &username,
+            Role::Admin,
+            &hash_password(&password),
+        )
+        .await?;
+        p.audit(
+            &st,
+            "tenant.create",
+            Some(&t.id),
+            "ok",
+            &format!("slug={}", t.slug),
+        )
+        .await?;
         Ok((
             StatusCode::CREATED,
             TenantCreated {
@@ -137,6 +169,11 @@ pub(super) async fn update(
         return Err(p.missing(&st, "tenant.update", &id).await);
     }
     st.thc.cache.invalidate(&id);
-    p.audit(&st, "tenant.update", Some(&id), "ok", "scope").await?;
-    Ok(Json(tenants::get(&st.store, &id).await?.ok_or(ApiError::NotFound)?))
+    p.audit(&st, "tenant.update", Some(&id), "ok", "scope")
+        .await?;
+    Ok(Json(
+        tenants::get(&st.store, &id)
+            .await?
+            .ok_or(ApiError::NotFound)?,
+    ))
 }

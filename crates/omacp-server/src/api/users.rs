@@ -24,7 +24,10 @@ pub(super) fn router() -> Router<AppState> {
 
 /// Users of the caller's tenant (admins).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = [User])), security(("bearer" = [])))]
-pub(super) async fn list(State(st): State<AppState>, p: Principal) -> Result<Json<Vec<User>>, ApiError> {
+pub(super) async fn list(
+    State(st): State<AppState>,
+    p: Principal,
+) -> Result<Json<Vec<User>>, ApiError> {
     p.require(&st, Role::Admin, "user.list", None).await?;
     Ok(Json(users::list(&st.store, p.tenant()).await?))
 }
@@ -56,11 +59,26 @@ pub(super) async fn create(
             return Err(ApiError::BadRequest("username: 1 to 64 characters".into()));
         }
         if !acceptable_password(&n.password) {
-            return Err(ApiError::BadRequest("password: 10 to 200 characters".into()));
+            return Err(ApiError::BadRequest(
+                "password: 10 to 200 characters".into(),
+            ));
         }
-        let u = users::create(&st.store, p.tenant(), &n.username, n.role, &hash_password(&n.password)).await?;
-        p.audit(&st, "user.create", Some(&u.id), "ok", &format!("username={} role={}", u.username, u.role.as_str()))
-            .await?;
+        let u = users::create(
+            &st.store,
+            p.tenant(),
+            &n.username,
+            n.role,
+            &hash_password(&n.password),
+        )
+        .await?;
+        p.audit(
+            &st,
+            "user.create",
+            Some(&u.id),
+            "ok",
+            &format!("username={} role={}", u.username, u.role.as_str()),
+        )
+        .await?;
         Ok((StatusCode::CREATED, u))
     })
     .await
@@ -68,7 +86,11 @@ pub(super) async fn create(
 
 /// One user (admins).
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", responses((status = 200, body = User), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn read(State(st): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<Json<User>, ApiError> {
+pub(super) async fn read(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<User>, ApiError> {
     p.require(&st, Role::Admin, "user.read", Some(&id)).await?;
     let u = users::get(&st.store, p.tenant(), &id).await?;
     Ok(Json(p.found(&st, "user.read", &id, u).await?))
@@ -93,12 +115,15 @@ pub(super) async fn update(
     Path(id): Path<String>,
     body: JsonBody<UserPatch>,
 ) -> Result<Json<User>, ApiError> {
-    p.require(&st, Role::Admin, "user.update", Some(&id)).await?;
+    p.require(&st, Role::Admin, "user.update", Some(&id))
+        .await?;
     let Json(patch) = body?;
     if let Some(pw) = &patch.password
         && !acceptable_password(pw)
     {
-        return Err(ApiError::BadRequest("password: 10 to 200 characters".into()));
+        return Err(ApiError::BadRequest(
+            "password: 10 to 200 characters".into(),
+        ));
     }
     let hash = patch.password.as_deref().map(hash_password);
     if !users::update(&st.store, p.tenant(), &id, patch.role, hash.as_deref()).await? {
@@ -111,13 +136,22 @@ pub(super) async fn update(
         (None, None) => String::new(),
     };
     p.audit(&st, "user.update", Some(&id), "ok", &what).await?;
-    Ok(Json(users::get(&st.store, p.tenant(), &id).await?.ok_or(ApiError::NotFound)?))
+    Ok(Json(
+        users::get(&st.store, p.tenant(), &id)
+            .await?
+            .ok_or(ApiError::NotFound)?,
+    ))
 }
 
 /// Deletes a user with their tokens and sessions (admins).
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", responses((status = 204), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn remove(State(st): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
-    p.require(&st, Role::Admin, "user.delete", Some(&id)).await?;
+pub(super) async fn remove(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    p.require(&st, Role::Admin, "user.delete", Some(&id))
+        .await?;
     if id == p.id.user.id {
         return Err(ApiError::BadRequest("you cannot delete yourself".into()));
     }
@@ -130,7 +164,10 @@ pub(super) async fn remove(State(st): State<AppState>, p: Principal, Path(id): P
 
 /// API tokens: the caller's own, or every token in the tenant for admins.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", responses((status = 200, body = [ApiToken])), security(("bearer" = [])))]
-pub(super) async fn list_tokens(State(st): State<AppState>, p: Principal) -> Result<Json<Vec<ApiToken>>, ApiError> {
+pub(super) async fn list_tokens(
+    State(st): State<AppState>,
+    p: Principal,
+) -> Result<Json<Vec<ApiToken>>, ApiError> {
     let only = (p.id.user.role != Role::Admin).then_some(p.id.user.id.as_str());
     Ok(Json(users::list_tokens(&st.store, p.tenant(), only).await?))
 }
@@ -163,7 +200,14 @@ pub(super) async fn create_token(
     idempotent(&st, &p, &headers, "POST /api/v1/tokens", || async {
         let (secret, hash) = new_secret("tok");
         let t = users::create_token(&st.store, p.tenant(), &p.id.user.id, &n.name, &hash).await?;
-        p.audit(&st, "token.create", Some(&t.id), "ok", &format!("name={}", t.name)).await?;
+        p.audit(
+            &st,
+            "token.create",
+            Some(&t.id),
+            "ok",
+            &format!("name={}", t.name),
+        )
+        .await?;
         Ok((StatusCode::CREATED, TokenCreated { token: t, secret }))
     })
     .await
@@ -171,11 +215,16 @@ pub(super) async fn create_token(
 
 /// Revokes a token: one's own, or any in the tenant for admins.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", responses((status = 204), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn revoke_token(State(st): State<AppState>, p: Principal, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub(super) async fn revoke_token(
+    State(st): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     let t = users::get_token(&st.store, p.tenant(), &id).await?;
     let t = p.found(&st, "token.delete", &id, t).await?;
     if t.user_id != p.id.user.id {
-        p.require(&st, Role::Admin, "token.delete", Some(&id)).await?;
+        p.require(&st, Role::Admin, "token.delete", Some(&id))
+            .await?;
     }
     users::delete_token(&st.store, p.tenant(), &id).await?;
     p.audit(&st, "token.delete", Some(&id), "ok", "").await?;

@@ -1,8 +1,8 @@
 //! Device models keyed by TAC (the first 8 digits of the IMEI): what each model supports.
 
 use serde::{Deserialize, Serialize};
-use sqlx::{AssertSqlSafe, Row};
 use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
 
 use super::{MAX_PAGE, Page, Store, StoreError, conflict, from_json, new_id, now_ms, to_json};
 
@@ -55,14 +55,21 @@ fn row(r: &AnyRow) -> Result<DeviceModel, StoreError> {
         tac: r.try_get("tac")?,
         name: r.try_get("name")?,
         appids: from_json(&r.try_get::<String, _>("appids")?, "device_models.appids")?,
-        sec_methods: from_json(&r.try_get::<String, _>("sec_methods")?, "device_models.sec_methods")?,
+        sec_methods: from_json(
+            &r.try_get::<String, _>("sec_methods")?,
+            "device_models.sec_methods",
+        )?,
         max_segments: r.try_get("max_segments")?,
         created_at: r.try_get("created_at")?,
     })
 }
 
 /// Creates a device model.
-pub async fn create(st: &Store, tenant_id: &str, d: &DeviceModelInput) -> Result<DeviceModel, StoreError> {
+pub async fn create(
+    st: &Store,
+    tenant_id: &str,
+    d: &DeviceModelInput,
+) -> Result<DeviceModel, StoreError> {
     let m = DeviceModel {
         id: new_id("dev"),
         tac: d.tac.clone(),
@@ -72,42 +79,52 @@ pub async fn create(st: &Store, tenant_id: &str, d: &DeviceModelInput) -> Result
         max_segments: d.max_segments,
         created_at: now_ms(),
     };
-    sqlx::query(AssertSqlSafe(format!("INSERT INTO device_models (tenant_id, {COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)")))
-        .bind(tenant_id)
-        .bind(&m.id)
-        .bind(&m.tac)
-        .bind(&m.name)
-        .bind(to_json(&m.appids))
-        .bind(to_json(&m.sec_methods))
-        .bind(m.max_segments)
-        .bind(m.created_at)
-        .execute(&st.pool)
-        .await
-        .map_err(conflict("device model TAC"))?;
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO device_models (tenant_id, {COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)"
+    )))
+    .bind(tenant_id)
+    .bind(&m.id)
+    .bind(&m.tac)
+    .bind(&m.name)
+    .bind(to_json(&m.appids))
+    .bind(to_json(&m.sec_methods))
+    .bind(m.max_segments)
+    .bind(m.created_at)
+    .execute(&st.pool)
+    .await
+    .map_err(conflict("device model TAC"))?;
     Ok(m)
 }
 
 /// A device model of this tenant by id.
 pub async fn get(st: &Store, tenant_id: &str, id: &str) -> Result<Option<DeviceModel>, StoreError> {
-    sqlx::query(AssertSqlSafe(format!("SELECT {COLS} FROM device_models WHERE id = $1 AND tenant_id = $2")))
-        .bind(id)
-        .bind(tenant_id)
-        .fetch_optional(&st.pool)
-        .await?
-        .map(|r| row(&r))
-        .transpose()
+    sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLS} FROM device_models WHERE id = $1 AND tenant_id = $2"
+    )))
+    .bind(id)
+    .bind(tenant_id)
+    .fetch_optional(&st.pool)
+    .await?
+    .map(|r| row(&r))
+    .transpose()
 }
 
 /// The model for an IMEI (looked up by its TAC).
-pub async fn for_imei(st: &Store, tenant_id: &str, imei: &str) -> Result<Option<DeviceModel>, StoreError> {
+pub async fn for_imei(
+    st: &Store,
+    tenant_id: &str,
+    imei: &str,
+) -> Result<Option<DeviceModel>, StoreError> {
     let tac: String = imei.chars().take(8).collect();
-    sqlx::query(AssertSqlSafe(format!("SELECT {COLS} FROM device_models WHERE tac = $1 AND tenant_id = $2")))
-        .bind(tac)
-        .bind(tenant_id)
-        .fetch_optional(&st.pool)
-        .await?
-        .map(|r| row(&r))
-        .transpose()
+    sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLS} FROM device_models WHERE tac = $1 AND tenant_id = $2"
+    )))
+    .bind(tac)
+    .bind(tenant_id)
+    .fetch_optional(&st.pool)
+    .await?
+    .map(|r| row(&r))
+    .transpose()
 }
 
 /// A page of the tenant's device models, optionally only one TAC.

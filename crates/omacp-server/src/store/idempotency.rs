@@ -28,7 +28,12 @@ pub enum Claim {
 }
 
 /// Claims `key` for `request` (`"POST /api/v1/profiles"`).
-pub async fn claim(st: &Store, tenant_id: &str, key: &str, request: &str) -> Result<Claim, StoreError> {
+pub async fn claim(
+    st: &Store,
+    tenant_id: &str,
+    key: &str,
+    request: &str,
+) -> Result<Claim, StoreError> {
     let inserted = sqlx::query(
         "INSERT INTO idempotency_keys (tenant_id, idem_key, request, status, body, created_at) \
          VALUES ($1,$2,$3,0,'',$4) ON CONFLICT (tenant_id, idem_key) DO NOTHING",
@@ -43,11 +48,13 @@ pub async fn claim(st: &Store, tenant_id: &str, key: &str, request: &str) -> Res
     if inserted == 1 {
         return Ok(Claim::Fresh);
     }
-    let r = sqlx::query("SELECT request, status, body FROM idempotency_keys WHERE tenant_id = $1 AND idem_key = $2")
-        .bind(tenant_id)
-        .bind(key)
-        .fetch_one(&st.pool)
-        .await?;
+    let r = sqlx::query(
+        "SELECT request, status, body FROM idempotency_keys WHERE tenant_id = $1 AND idem_key = $2",
+    )
+    .bind(tenant_id)
+    .bind(key)
+    .fetch_one(&st.pool)
+    .await?;
     let req: String = r.try_get("request")?;
     let status: i64 = r.try_get("status")?;
     Ok(if req != request {
@@ -63,23 +70,33 @@ pub async fn claim(st: &Store, tenant_id: &str, key: &str, request: &str) -> Res
 }
 
 /// Stores the answer for a claimed key.
-pub async fn finish(st: &Store, tenant_id: &str, key: &str, status: u16, body: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE tenant_id = $3 AND idem_key = $4")
-        .bind(i64::from(status))
-        .bind(body)
-        .bind(tenant_id)
-        .bind(key)
-        .execute(&st.pool)
-        .await?;
+pub async fn finish(
+    st: &Store,
+    tenant_id: &str,
+    key: &str,
+    status: u16,
+    body: &str,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE idempotency_keys SET status = $1, body = $2 WHERE tenant_id = $3 AND idem_key = $4",
+    )
+    .bind(i64::from(status))
+    .bind(body)
+    .bind(tenant_id)
+    .bind(key)
+    .execute(&st.pool)
+    .await?;
     Ok(())
 }
 
 /// Releases a claim whose request failed on the server side, so a retry can run.
 pub async fn release(st: &Store, tenant_id: &str, key: &str) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM idempotency_keys WHERE tenant_id = $1 AND idem_key = $2 AND status = 0")
-        .bind(tenant_id)
-        .bind(key)
-        .execute(&st.pool)
-        .await?;
+    sqlx::query(
+        "DELETE FROM idempotency_keys WHERE tenant_id = $1 AND idem_key = $2 AND status = 0",
+    )
+    .bind(tenant_id)
+    .bind(key)
+    .execute(&st.pool)
+    .await?;
     Ok(())
 }

@@ -5,7 +5,7 @@
 //! must not write into a schema it does not understand. On PostgreSQL an advisory lock
 //! makes concurrent starts of several processes migrate once.
 
-use sqlx::{Any, AssertSqlSafe, AnyConnection, Connection};
+use sqlx::{Any, AnyConnection, AssertSqlSafe, Connection};
 
 use super::{DbKind, StoreError};
 
@@ -16,7 +16,7 @@ pub const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 // An arbitrary constant naming omacp's lock among other users of the same cluster.
-const PG_LOCK_KEY: i64 = 0x6f6d_6163_70;
+const PG_LOCK_KEY: i64 = 0x006f_6d61_6370;
 
 /// Brings the schema up to [`SCHEMA_VERSION`], or refuses a newer one.
 pub async fn migrate(conn: &mut AnyConnection, kind: DbKind) -> Result<(), StoreError> {
@@ -40,9 +40,10 @@ async fn migrate_locked(conn: &mut AnyConnection) -> Result<(), StoreError> {
     sqlx::query("CREATE TABLE IF NOT EXISTS omacp_schema (version BIGINT NOT NULL, applied_at BIGINT NOT NULL)")
         .execute(&mut *conn)
         .await?;
-    let current: Option<i64> = sqlx::query_scalar::<Any, Option<i64>>("SELECT MAX(version) FROM omacp_schema")
-        .fetch_one(&mut *conn)
-        .await?;
+    let current: Option<i64> =
+        sqlx::query_scalar::<Any, Option<i64>>("SELECT MAX(version) FROM omacp_schema")
+            .fetch_one(&mut *conn)
+            .await?;
     let current = current.unwrap_or(0);
     if current > SCHEMA_VERSION {
         return Err(StoreError::SchemaTooNew {

@@ -1,8 +1,8 @@
 //! Profiles: settings templates with typed variables (see `template`).
 
 use serde::Serialize;
-use sqlx::{AssertSqlSafe, Row};
 use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
 
 use super::{
     MAX_PAGE, Page, Store, StoreError, bump_generation, conflict, from_json, new_id, now_ms,
@@ -58,22 +58,28 @@ fn row(r: &AnyRow) -> Result<Profile, StoreError> {
 }
 
 /// Creates a profile (already validated by the caller).
-pub async fn create(st: &Store, tenant_id: &str, p: &ProfileInput<'_>) -> Result<Profile, StoreError> {
+pub async fn create(
+    st: &Store,
+    tenant_id: &str,
+    p: &ProfileInput<'_>,
+) -> Result<Profile, StoreError> {
     let now = now_ms();
     let id = new_id("prf");
     let mut tx = st.pool.begin().await?;
-    sqlx::query(AssertSqlSafe(format!("INSERT INTO profiles (tenant_id, {COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)")))
-        .bind(tenant_id)
-        .bind(&id)
-        .bind(p.name)
-        .bind(p.template)
-        .bind(to_json(&p.variables))
-        .bind(p.thc_sec.as_str())
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-        .map_err(conflict("profile name"))?;
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO profiles (tenant_id, {COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)"
+    )))
+    .bind(tenant_id)
+    .bind(&id)
+    .bind(p.name)
+    .bind(p.template)
+    .bind(to_json(&p.variables))
+    .bind(p.thc_sec.as_str())
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await
+    .map_err(conflict("profile name"))?;
     bump_generation(&mut tx, tenant_id).await?;
     tx.commit().await?;
     Ok(Profile {
@@ -89,13 +95,15 @@ pub async fn create(st: &Store, tenant_id: &str, p: &ProfileInput<'_>) -> Result
 
 /// A profile of this tenant.
 pub async fn get(st: &Store, tenant_id: &str, id: &str) -> Result<Option<Profile>, StoreError> {
-    sqlx::query(AssertSqlSafe(format!("SELECT {COLS} FROM profiles WHERE id = $1 AND tenant_id = $2")))
-        .bind(id)
-        .bind(tenant_id)
-        .fetch_optional(&st.pool)
-        .await?
-        .map(|r| row(&r))
-        .transpose()
+    sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLS} FROM profiles WHERE id = $1 AND tenant_id = $2"
+    )))
+    .bind(id)
+    .bind(tenant_id)
+    .fetch_optional(&st.pool)
+    .await?
+    .map(|r| row(&r))
+    .transpose()
 }
 
 /// A page of the tenant's profiles.
@@ -154,11 +162,13 @@ pub async fn update(
 /// Deletes a profile (subscribers using it lose their assignment); false when absent.
 pub async fn delete(st: &Store, tenant_id: &str, id: &str) -> Result<bool, StoreError> {
     let mut tx = st.pool.begin().await?;
-    sqlx::query("UPDATE subscribers SET profile_id = NULL WHERE profile_id = $1 AND tenant_id = $2")
-        .bind(id)
-        .bind(tenant_id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE subscribers SET profile_id = NULL WHERE profile_id = $1 AND tenant_id = $2",
+    )
+    .bind(id)
+    .bind(tenant_id)
+    .execute(&mut *tx)
+    .await?;
     let n = sqlx::query("DELETE FROM profiles WHERE id = $1 AND tenant_id = $2")
         .bind(id)
         .bind(tenant_id)

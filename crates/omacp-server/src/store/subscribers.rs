@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use sqlx::{AssertSqlSafe, Row};
 use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
 
 use super::{
     MAX_PAGE, Page, Store, StoreError, bump_generation, conflict, from_json, new_id, now_ms,
@@ -108,16 +108,26 @@ async fn insert(
 }
 
 /// Creates a subscriber.
-pub async fn create(st: &Store, tenant_id: &str, s: &SubscriberInput) -> Result<Subscriber, StoreError> {
+pub async fn create(
+    st: &Store,
+    tenant_id: &str,
+    s: &SubscriberInput,
+) -> Result<Subscriber, StoreError> {
     let mut tx = st.pool.begin().await?;
     let id = insert(&mut tx, tenant_id, s, false).await?;
     bump_generation(&mut tx, tenant_id).await?;
     tx.commit().await?;
-    get(st, tenant_id, &id).await?.ok_or(StoreError::Corrupt("subscribers"))
+    get(st, tenant_id, &id)
+        .await?
+        .ok_or(StoreError::Corrupt("subscribers"))
 }
 
 /// Inserts or updates (by MSISDN) many subscribers in one transaction (CSV import).
-pub async fn upsert_many(st: &Store, tenant_id: &str, list: &[SubscriberInput]) -> Result<(), StoreError> {
+pub async fn upsert_many(
+    st: &Store,
+    tenant_id: &str,
+    list: &[SubscriberInput],
+) -> Result<(), StoreError> {
     let mut tx = st.pool.begin().await?;
     for s in list {
         insert(&mut tx, tenant_id, s, true).await?;
@@ -129,24 +139,32 @@ pub async fn upsert_many(st: &Store, tenant_id: &str, list: &[SubscriberInput]) 
 
 /// A subscriber of this tenant by id.
 pub async fn get(st: &Store, tenant_id: &str, id: &str) -> Result<Option<Subscriber>, StoreError> {
-    sqlx::query(AssertSqlSafe(format!("SELECT {COLS} FROM subscribers WHERE id = $1 AND tenant_id = $2")))
-        .bind(id)
-        .bind(tenant_id)
-        .fetch_optional(&st.pool)
-        .await?
-        .map(|r| row(&r))
-        .transpose()
+    sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLS} FROM subscribers WHERE id = $1 AND tenant_id = $2"
+    )))
+    .bind(id)
+    .bind(tenant_id)
+    .fetch_optional(&st.pool)
+    .await?
+    .map(|r| row(&r))
+    .transpose()
 }
 
 /// A subscriber of this tenant by MSISDN (the trusted HTTP context's lookup).
-pub async fn by_msisdn(st: &Store, tenant_id: &str, msisdn: &str) -> Result<Option<Subscriber>, StoreError> {
-    sqlx::query(AssertSqlSafe(format!("SELECT {COLS} FROM subscribers WHERE tenant_id = $1 AND msisdn = $2")))
-        .bind(tenant_id)
-        .bind(msisdn)
-        .fetch_optional(&st.pool)
-        .await?
-        .map(|r| row(&r))
-        .transpose()
+pub async fn by_msisdn(
+    st: &Store,
+    tenant_id: &str,
+    msisdn: &str,
+) -> Result<Option<Subscriber>, StoreError> {
+    sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLS} FROM subscribers WHERE tenant_id = $1 AND msisdn = $2"
+    )))
+    .bind(tenant_id)
+    .bind(msisdn)
+    .fetch_optional(&st.pool)
+    .await?
+    .map(|r| row(&r))
+    .transpose()
 }
 
 /// Search filters.
@@ -169,7 +187,9 @@ pub async fn list(
     let limit = limit.clamp(1, MAX_PAGE);
     let q = search.q.map(|q| format!("{}%", like_escape(q)));
     // Labels are a JSON array of strings, so `"label"` with its quotes matches one whole label.
-    let label = search.label.map(|l| format!("%{}%", like_escape(&to_json(&l))));
+    let label = search
+        .label
+        .map(|l| format!("%{}%", like_escape(&to_json(&l))));
     let rows = sqlx::query(AssertSqlSafe(format!(
         "SELECT {COLS} FROM subscribers WHERE tenant_id = $1 AND id > $2 \
          AND ($3 IS NULL OR msisdn LIKE $3 ESCAPE '\\' OR imsi LIKE $3 ESCAPE '\\' OR imei LIKE $3 ESCAPE '\\') \

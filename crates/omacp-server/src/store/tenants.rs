@@ -1,8 +1,8 @@
 //! Tenants and their ownership scope (which characteristics and APPIDs they may provision).
 
 use serde::{Deserialize, Serialize};
-use sqlx::{AssertSqlSafe, Row};
 use sqlx::any::AnyRow;
+use sqlx::{AssertSqlSafe, Row};
 
 use super::{Store, StoreError, bump_generation, conflict, from_json, new_id, now_ms, to_json};
 
@@ -51,11 +51,15 @@ impl Scope {
     }
     /// May this tenant provision a top-level characteristic of this type?
     pub fn allows_type(&self, t: &str) -> bool {
-        self.types.iter().any(|x| x == "*" || x.eq_ignore_ascii_case(t))
+        self.types
+            .iter()
+            .any(|x| x == "*" || x.eq_ignore_ascii_case(t))
     }
     /// May this tenant provision an application with this APPID?
     pub fn allows_appid(&self, a: &str) -> bool {
-        self.appids.iter().any(|x| x == "*" || x.eq_ignore_ascii_case(a))
+        self.appids
+            .iter()
+            .any(|x| x == "*" || x.eq_ignore_ascii_case(a))
     }
 }
 
@@ -87,8 +91,14 @@ fn row(r: &AnyRow) -> Result<Tenant, StoreError> {
         name: r.try_get("name")?,
         kind: TenantKind::parse(&r.try_get::<String, _>("kind")?)?,
         scope: Scope {
-            types: from_json(&r.try_get::<String, _>("scope_types")?, "tenants.scope_types")?,
-            appids: from_json(&r.try_get::<String, _>("scope_appids")?, "tenants.scope_appids")?,
+            types: from_json(
+                &r.try_get::<String, _>("scope_types")?,
+                "tenants.scope_types",
+            )?,
+            appids: from_json(
+                &r.try_get::<String, _>("scope_appids")?,
+                "tenants.scope_appids",
+            )?,
         },
         generation: r.try_get("generation")?,
         created_at: r.try_get("created_at")?,
@@ -99,7 +109,8 @@ fn row(r: &AnyRow) -> Result<Tenant, StoreError> {
 pub fn valid_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 40
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// Creates a tenant.
@@ -119,18 +130,20 @@ pub async fn create(
         generation: 1,
         created_at: now_ms(),
     };
-    sqlx::query(AssertSqlSafe(format!("INSERT INTO tenants ({COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)")))
-        .bind(&t.id)
-        .bind(&t.slug)
-        .bind(&t.name)
-        .bind(kind.as_str())
-        .bind(to_json(&t.scope.types))
-        .bind(to_json(&t.scope.appids))
-        .bind(t.generation)
-        .bind(t.created_at)
-        .execute(&st.pool)
-        .await
-        .map_err(conflict("tenant slug"))?;
+    sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO tenants ({COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)"
+    )))
+    .bind(&t.id)
+    .bind(&t.slug)
+    .bind(&t.name)
+    .bind(kind.as_str())
+    .bind(to_json(&t.scope.types))
+    .bind(to_json(&t.scope.appids))
+    .bind(t.generation)
+    .bind(t.created_at)
+    .execute(&st.pool)
+    .await
+    .map_err(conflict("tenant slug"))?;
     Ok(t)
 }
 
@@ -143,32 +156,38 @@ pub async fn count(st: &Store) -> Result<i64, StoreError> {
 
 /// A tenant by id.
 pub async fn get(st: &Store, id: &str) -> Result<Option<Tenant>, StoreError> {
-    sqlx::query(AssertSqlSafe(format!("SELECT {COLS} FROM tenants WHERE id = $1")))
-        .bind(id)
-        .fetch_optional(&st.pool)
-        .await?
-        .map(|r| row(&r))
-        .transpose()
+    sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLS} FROM tenants WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&st.pool)
+    .await?
+    .map(|r| row(&r))
+    .transpose()
 }
 
 /// A tenant by slug.
 pub async fn by_slug(st: &Store, slug: &str) -> Result<Option<Tenant>, StoreError> {
-    sqlx::query(AssertSqlSafe(format!("SELECT {COLS} FROM tenants WHERE slug = $1")))
-        .bind(slug)
-        .fetch_optional(&st.pool)
-        .await?
-        .map(|r| row(&r))
-        .transpose()
+    sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLS} FROM tenants WHERE slug = $1"
+    )))
+    .bind(slug)
+    .fetch_optional(&st.pool)
+    .await?
+    .map(|r| row(&r))
+    .transpose()
 }
 
 /// Every tenant, in creation order.
 pub async fn list(st: &Store) -> Result<Vec<Tenant>, StoreError> {
-    sqlx::query(AssertSqlSafe(format!("SELECT {COLS} FROM tenants ORDER BY id")))
-        .fetch_all(&st.pool)
-        .await?
-        .iter()
-        .map(row)
-        .collect()
+    sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLS} FROM tenants ORDER BY id"
+    )))
+    .fetch_all(&st.pool)
+    .await?
+    .iter()
+    .map(row)
+    .collect()
 }
 
 /// Replaces a tenant's scope (bumps its generation: what devices get may change).
@@ -194,6 +213,12 @@ pub async fn generations(st: &Store) -> Result<Vec<(String, String, i64)>, Store
         .fetch_all(&st.pool)
         .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("slug")?, r.try_get("generation")?)))
+        .map(|r| {
+            Ok((
+                r.try_get("id")?,
+                r.try_get("slug")?,
+                r.try_get("generation")?,
+            ))
+        })
         .collect()
 }

@@ -64,7 +64,8 @@ fn user_row(r: &AnyRow) -> Result<User, StoreError> {
         id: r.try_get("id")?,
         tenant_id: r.try_get("tenant_id")?,
         username: r.try_get("username")?,
-        role: Role::parse(&r.try_get::<String, _>("role")?).ok_or(StoreError::Corrupt("users.role"))?,
+        role: Role::parse(&r.try_get::<String, _>("role")?)
+            .ok_or(StoreError::Corrupt("users.role"))?,
         created_at: r.try_get("created_at")?,
     })
 }
@@ -252,14 +253,20 @@ pub async fn list_tokens(
 }
 
 /// A token of this tenant by id.
-pub async fn get_token(st: &Store, tenant_id: &str, id: &str) -> Result<Option<ApiToken>, StoreError> {
-    sqlx::query("SELECT id, user_id, name, created_at FROM api_tokens WHERE id = $1 AND tenant_id = $2")
-        .bind(id)
-        .bind(tenant_id)
-        .fetch_optional(&st.pool)
-        .await?
-        .map(|r| token_row(&r))
-        .transpose()
+pub async fn get_token(
+    st: &Store,
+    tenant_id: &str,
+    id: &str,
+) -> Result<Option<ApiToken>, StoreError> {
+    sqlx::query(
+        "SELECT id, user_id, name, created_at FROM api_tokens WHERE id = $1 AND tenant_id = $2",
+    )
+    .bind(id)
+    .bind(tenant_id)
+    .fetch_optional(&st.pool)
+    .await?
+    .map(|r| token_row(&r))
+    .transpose()
 }
 
 /// Revokes (deletes) a token; false when no such token in the tenant.
@@ -296,7 +303,11 @@ fn identity_row(r: &AnyRow, session: bool) -> Result<Identity, StoreError> {
         } else {
             TenantKind::Enterprise
         },
-        session_id: if session { Some(r.try_get("session_id")?) } else { None },
+        session_id: if session {
+            Some(r.try_get("session_id")?)
+        } else {
+            None
+        },
     })
 }
 

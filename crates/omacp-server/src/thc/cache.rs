@@ -99,8 +99,17 @@ pub struct Cache {
 
 impl Cache {
     /// The slot for a slug, loading the tenant on first use; `None` for an unknown tenant.
-    pub async fn slot(&self, store: &Store, slug: &str) -> Result<Option<Arc<Slot>>, crate::store::StoreError> {
-        if let Some(s) = self.slots.read().unwrap_or_else(|p| p.into_inner()).get(slug) {
+    pub async fn slot(
+        &self,
+        store: &Store,
+        slug: &str,
+    ) -> Result<Option<Arc<Slot>>, crate::store::StoreError> {
+        if let Some(s) = self
+            .slots
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(slug)
+        {
             return Ok(Some(s.clone()));
         }
         let Some(t) = tenants::by_slug(store, slug).await? else {
@@ -152,7 +161,9 @@ impl Cache {
             tick.tick().await;
             match tenants::generations(&store).await {
                 Ok(rows) => self.apply(&rows),
-                Err(e) => tracing::warn!(error = %e, "THC cache poll failed; serving cached responses"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "THC cache poll failed; serving cached responses")
+                }
             }
         }
     }
@@ -172,7 +183,10 @@ mod tests {
         c.apply(&[("t1".into(), "acme".into(), 6)]);
         assert!(slot.get("123").is_none());
         slot.put("123", 5, Arc::new(Rendered::UnknownSubscriber));
-        assert!(slot.get("123").is_none(), "rendered under an old generation");
+        assert!(
+            slot.get("123").is_none(),
+            "rendered under an old generation"
+        );
         c.apply(&[]);
         assert!(c.slots.read().unwrap().is_empty(), "deleted tenants go");
     }

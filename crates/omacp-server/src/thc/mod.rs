@@ -87,25 +87,41 @@ async fn fetch(
     let thc = &st.thc;
     let ip = peer.ip();
     if !thc.per_source.allow(&ip.to_string()) {
-        return plain(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "source over its rate");
+        return plain(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "source over its rate",
+        );
     }
     if !st.config.thc.is_trusted(ip) {
         // The MSISDN header of an untrusted peer is never read: anyone can write it.
-        return plain(StatusCode::FORBIDDEN, "untrusted_source", "untrusted source");
+        return plain(
+            StatusCode::FORBIDDEN,
+            "untrusted_source",
+            "untrusted source",
+        );
     }
     let Some(msisdn) = headers
         .get(&thc.header)
         .and_then(|v| v.to_str().ok())
         .and_then(normalize_msisdn)
     else {
-        return plain(StatusCode::BAD_REQUEST, "missing_msisdn", "missing or malformed MSISDN header");
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "missing_msisdn",
+            "missing or malformed MSISDN header",
+        );
     };
     let slot = match thc.cache.slot(&st.store, &slug).await {
         Ok(Some(s)) => s,
         Ok(None) => return plain(StatusCode::NOT_FOUND, "unknown_tenant", "unknown tenant"),
         Err(e) => {
             tracing::error!(error = %e, "THC tenant lookup failed");
-            return plain(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "store unavailable");
+            return plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "store unavailable",
+            );
         }
     };
     let mut key = String::with_capacity(slug.len() + msisdn.len() + 1);
@@ -113,7 +129,11 @@ async fn fetch(
     key.push('/');
     key.push_str(&msisdn);
     if !thc.per_subscriber.allow(&key) {
-        return plain(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "subscriber over its rate");
+        return plain(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "subscriber over its rate",
+        );
     }
     let rendered = match slot.get(&msisdn) {
         Some(r) => r,
@@ -127,14 +147,26 @@ async fn fetch(
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "THC render failed");
-                    return plain(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "store unavailable");
+                    return plain(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "unavailable",
+                        "store unavailable",
+                    );
                 }
             }
         }
     };
     match &*rendered {
-        Rendered::UnknownSubscriber => plain(StatusCode::NOT_FOUND, "unknown_subscriber", "unknown subscriber"),
-        Rendered::NoSettings => plain(StatusCode::NOT_FOUND, "no_settings", "no settings for this subscriber"),
+        Rendered::UnknownSubscriber => plain(
+            StatusCode::NOT_FOUND,
+            "unknown_subscriber",
+            "unknown subscriber",
+        ),
+        Rendered::NoSettings => plain(
+            StatusCode::NOT_FOUND,
+            "no_settings",
+            "no settings for this subscriber",
+        ),
         Rendered::Found {
             etag,
             content_type,
@@ -143,7 +175,8 @@ async fn fetch(
             if let Some(inm) = headers.get(header::IF_NONE_MATCH)
                 && etag_matches(inm, etag)
             {
-                metrics::counter!("omacp_thc_requests_total", "outcome" => "not_modified").increment(1);
+                metrics::counter!("omacp_thc_requests_total", "outcome" => "not_modified")
+                    .increment(1);
                 return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag.clone())]).into_response();
             }
             metrics::counter!("omacp_thc_requests_total", "outcome" => "served").increment(1);
@@ -151,7 +184,10 @@ async fn fetch(
             let h = r.headers_mut();
             h.insert(header::CONTENT_TYPE, content_type.clone());
             h.insert(header::ETAG, etag.clone());
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, no-cache"),
+            );
             r
         }
     }
@@ -168,7 +204,11 @@ fn etag_matches(inm: &HeaderValue, etag: &HeaderValue) -> bool {
 
 /// Renders what `msisdn` is served now: the subscriber's profile filled with their
 /// values, checked against the tenant's current scope, encoded and signed.
-pub async fn render(st: &crate::store::Store, tenant_id: &str, msisdn: &str) -> Result<Rendered, StoreError> {
+pub async fn render(
+    st: &crate::store::Store,
+    tenant_id: &str,
+    msisdn: &str,
+) -> Result<Rendered, StoreError> {
     let Some(sub) = subscribers::by_msisdn(st, tenant_id, msisdn).await? else {
         return Ok(Rendered::UnknownSubscriber);
     };
@@ -219,8 +259,9 @@ pub async fn render(st: &crate::store::Store, tenant_id: &str, msisdn: &str) -> 
     etag.push('"');
     Ok(Rendered::Found {
         etag: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\"")),
-        content_type: HeaderValue::from_str(&ct)
-            .unwrap_or(HeaderValue::from_static("application/vnd.wap.connectivity-wbxml")),
+        content_type: HeaderValue::from_str(&ct).unwrap_or(HeaderValue::from_static(
+            "application/vnd.wap.connectivity-wbxml",
+        )),
         body: Bytes::from(wbxml),
     })
 }
@@ -231,7 +272,10 @@ mod tests {
 
     #[test]
     fn msisdn_normalisation() {
-        assert_eq!(normalize_msisdn("+49 155-50100").as_deref(), Some("4915550100"));
+        assert_eq!(
+            normalize_msisdn("+49 155-50100").as_deref(),
+            Some("4915550100")
+        );
         assert_eq!(normalize_msisdn("12"), None);
         assert_eq!(normalize_msisdn("123abc"), None);
     }
@@ -239,7 +283,10 @@ mod tests {
     #[test]
     fn if_none_match_lists() {
         let e = HeaderValue::from_static("\"abc\"");
-        assert!(etag_matches(&HeaderValue::from_static("\"x\", W/\"abc\""), &e));
+        assert!(etag_matches(
+            &HeaderValue::from_static("\"x\", W/\"abc\""),
+            &e
+        ));
         assert!(etag_matches(&HeaderValue::from_static("*"), &e));
         assert!(!etag_matches(&HeaderValue::from_static("\"abd\""), &e));
     }

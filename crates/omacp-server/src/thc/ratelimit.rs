@@ -85,7 +85,10 @@ mod tests {
         assert!(r.allow_at("a", 0.0));
         assert!(!r.allow_at("a", 0.0));
         assert!(r.allow_at("b", 0.0), "keys are independent");
-        assert!(r.allow_at("a", 0.5), "one token back after half a second at 2/s");
+        assert!(
+            r.allow_at("a", 0.5),
+            "one token back after half a second at 2/s"
+        );
         assert!(!r.allow_at("a", 0.5));
         assert!(RateLimiter::new(0.0, 0.0).allow_at("x", 0.0));
     }

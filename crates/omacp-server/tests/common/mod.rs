@@ -36,7 +36,11 @@ impl Db {
     /// A fresh PostgreSQL database, or `None` when the server is unreachable.
     pub async fn pg() -> Option<Db> {
         sqlx::any::install_default_drivers();
-        let pool = AnyPoolOptions::new().max_connections(1).connect(PG_ADMIN).await.ok()?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(PG_ADMIN)
+            .await
+            .ok()?;
         let mut r = [0u8; 6];
         omacp_server::auth::fill_random(&mut r);
         let name = format!("omacp_t_{}", hex(&r));
@@ -61,11 +65,17 @@ impl Db {
                 let _ = std::fs::remove_dir_all(dir);
             }
             Db::Pg(name) => {
-                let pool = AnyPoolOptions::new().max_connections(1).connect(PG_ADMIN).await.unwrap();
-                sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                    .execute(&pool)
+                let pool = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .connect(PG_ADMIN)
                     .await
                     .unwrap();
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                )))
+                .execute(&pool)
+                .await
+                .unwrap();
             }
         }
     }
@@ -77,7 +87,11 @@ fn hex(b: &[u8]) -> String {
 
 /// Picks the back end for a test; `None` means the test must skip.
 pub async fn backend(pg: bool) -> Option<Db> {
-    if pg { Db::pg().await } else { Some(Db::sqlite()) }
+    if pg {
+        Db::pg().await
+    } else {
+        Some(Db::sqlite())
+    }
 }
 
 /// Defines `sqlite` and `pg` variants of an async test body `fn(Db)`.
@@ -126,7 +140,11 @@ pub async fn server(cfg: Config) -> Server {
         Some(a) => login(&base, &a.tenant, &a.username, &a.password).await,
         None => Api::anonymous(&base),
     };
-    Server { started, base, admin }
+    Server {
+        started,
+        base,
+        admin,
+    }
 }
 
 /// A client with a bearer credential.
@@ -154,8 +172,15 @@ impl Api {
         }
     }
 
-    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-        let mut rb = self.client.request(method, format!("{}{}", self.base, path));
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut rb = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
         if let Some(t) = &self.token {
             rb = rb.bearer_auth(t);
         }
@@ -165,7 +190,11 @@ impl Api {
         let r = rb.send().await.expect("request");
         let status = r.status();
         let text = r.text().await.unwrap();
-        let v = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let v = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
         (status, v)
     }
 
@@ -193,7 +222,11 @@ impl Api {
 pub async fn login(base: &str, tenant: &str, username: &str, password: &str) -> Api {
     let anon = Api::anonymous(base);
     let v = anon
-        .must_post("/api/v1/sessions", json!({"tenant": tenant, "username": username, "password": password}), 201)
+        .must_post(
+            "/api/v1/sessions",
+            json!({"tenant": tenant, "username": username, "password": password}),
+            201,
+        )
         .await;
     anon.with_token(v["token"].as_str().unwrap())
 }
@@ -234,14 +267,24 @@ pub async fn enterprise(op: &Api, slug: &str, types: &[&str], appids: &[&str]) -
             201,
         )
         .await;
-    login(&op.base, slug, "admin", v["admin_password"].as_str().unwrap()).await
+    login(
+        &op.base,
+        slug,
+        "admin",
+        v["admin_password"].as_str().unwrap(),
+    )
+    .await
 }
 
 /// Creates a user with `role` in the caller's tenant; returns a client acting as them.
 pub async fn user_with_role(admin: &Api, tenant: &str, username: &str, role: &str) -> Api {
     let pw = "a-long-test-password";
     admin
-        .must_post("/api/v1/users", json!({"username": username, "password": pw, "role": role}), 201)
+        .must_post(
+            "/api/v1/users",
+            json!({"username": username, "password": pw, "role": role}),
+            201,
+        )
         .await;
     login(&admin.base, tenant, username, pw).await
 }
