@@ -1,0 +1,7 @@
+//! SMPP 3.4 for omacp.
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod pdu;
+pub mod status;
+pub mod tlv;
