@@ -3,5 +3,7 @@
 
 pub mod error;
 pub mod pdu;
+pub mod push;
+pub mod receipt;
 pub mod status;
 pub mod tlv;
