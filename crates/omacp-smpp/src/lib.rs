@@ -2,8 +2,10 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod esme;
 pub mod pdu;
 pub mod push;
 pub mod receipt;
+pub mod smsc;
 pub mod status;
 pub mod tlv;

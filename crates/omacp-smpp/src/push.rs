@@ -162,7 +162,11 @@ mod tests {
             assert_eq!(sm.data_coding, 0x04);
             assert_eq!(sm.registered_delivery, 1);
             assert_eq!(
-                (sm.dest_addr_ton, sm.dest_addr_npi, sm.destination_addr.as_str()),
+                (
+                    sm.dest_addr_ton,
+                    sm.dest_addr_npi,
+                    sm.destination_addr.as_str()
+                ),
                 (1, 1, "447700900123")
             );
             assert_eq!((sm.source_addr_ton, sm.source_addr_npi), (5, 0));

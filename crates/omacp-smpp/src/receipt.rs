@@ -65,7 +65,10 @@ impl MessageState {
 
     /// The `stat:` word.
     pub fn stat(self) -> &'static str {
-        STATES.iter().find(|r| r.0 == self).map_or("UNKNOWN", |r| r.2)
+        STATES
+            .iter()
+            .find(|r| r.0 == self)
+            .map_or("UNKNOWN", |r| r.2)
     }
 
     /// Whether no further receipt is expected for the message.
@@ -280,7 +283,10 @@ mod tests {
     #[test]
     fn tolerant_of_case_order_and_missing_fields() {
         let t = ReceiptText::parse("Stat:undeliverable ID:ab-9 err:021").unwrap();
-        assert_eq!((t.id.as_str(), t.stat), ("ab-9", MessageState::Undeliverable));
+        assert_eq!(
+            (t.id.as_str(), t.stat),
+            ("ab-9", MessageState::Undeliverable)
+        );
         assert_eq!(
             ReceiptText::parse("sub:1 stat:DELIVRD"),
             Err(ReceiptError::Missing("id"))
