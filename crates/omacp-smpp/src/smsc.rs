@@ -113,7 +113,7 @@ pub struct SmscSession {
     events: VecDeque<SmscEvent>,
     next_seq: u32,
     submits: u32,
-    held: Option<Sm>,
+    held: Option<(DeliveryReport, String, String)>,
     closed: bool,
     /// Submits received before an injected drop whose answer is held back (never sent).
     unanswered: u32,
@@ -196,10 +196,10 @@ impl SmscSession {
         let sm = report.to_deliver_sm(from, to);
         if self.cfg.faults.reorder_receipts {
             match self.held.take() {
-                None => self.held = Some(sm),
-                Some(first) => {
+                None => self.held = Some((report.clone(), from.to_owned(), to.to_owned())),
+                Some((first, f, t)) => {
                     self.emit_receipt(sm);
-                    self.emit_receipt(first);
+                    self.emit_receipt(first.to_deliver_sm(&f, &t));
                 }
             }
         } else {
@@ -221,9 +221,15 @@ impl SmscSession {
 
     /// Sends a receipt held back for reordering (call when no more are coming soon).
     pub fn flush_receipts(&mut self) {
-        if let Some(sm) = self.held.take() {
-            self.emit_receipt(sm);
+        if let Some((r, f, t)) = self.held.take() {
+            self.emit_receipt(r.to_deliver_sm(&f, &t));
         }
+    }
+
+    /// A receipt held back for reordering and never sent (to re-route when the session
+    /// ends): (report, from, to).
+    pub fn take_held_receipt(&mut self) -> Option<(DeliveryReport, String, String)> {
+        self.held.take()
     }
 
     /// Sends unbind (server shutdown).
