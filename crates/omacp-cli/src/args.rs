@@ -225,6 +225,29 @@ pub struct SendArgs {
     pub json: bool,
 }
 
+/// `omacp sandbox`.
+#[derive(Debug, clap::Args)]
+pub struct SandboxArgs {
+    /// Address to listen on (port 0 picks one; the chosen address is printed first).
+    #[arg(long, default_value = "127.0.0.1:2775")]
+    pub listen: String,
+    /// A virtual handset `MSISDN:IMSI[:PIN]` (repeatable). Its user types PIN when asked.
+    #[arg(long = "handset")]
+    pub handsets: Vec<String>,
+    /// An ESME account `system_id:password` (repeatable). None: any bind is accepted.
+    #[arg(long = "account")]
+    pub accounts: Vec<String>,
+    /// Stop after this many seconds (default: run until killed).
+    #[arg(long)]
+    pub duration: Option<u64>,
+    /// Fault injection: answer every Nth submit_sm with ESME_RTHROTTLED.
+    #[arg(long, default_value_t = 0)]
+    pub throttle_every: u32,
+    /// Print records as JSON lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `omacp inspect`.
 #[derive(Debug, clap::Args)]
 pub struct InspectArgs {

@@ -50,11 +50,15 @@ impl HandsetSpec {
     pub fn parse(s: &str) -> Result<HandsetSpec, SandboxError> {
         let mut it = s.split(':');
         let (Some(msisdn), Some(imsi)) = (it.next(), it.next()) else {
-            return Err(SandboxError::BadHandset("expected MSISDN:IMSI[:PIN]".into()));
+            return Err(SandboxError::BadHandset(
+                "expected MSISDN:IMSI[:PIN]".into(),
+            ));
         };
         let pin = it.next().map(str::to_owned);
         if it.next().is_some() {
-            return Err(SandboxError::BadHandset("expected MSISDN:IMSI[:PIN]".into()));
+            return Err(SandboxError::BadHandset(
+                "expected MSISDN:IMSI[:PIN]".into(),
+            ));
         }
         Ok(HandsetSpec {
             msisdn: msisdn.trim_start_matches('+').to_owned(),
@@ -285,7 +289,12 @@ impl Sandbox {
             text: Some(ReceiptText {
                 id: message_id.clone(),
                 sub: "001".into(),
-                dlvrd: if state == MessageState::Delivered { "001" } else { "000" }.into(),
+                dlvrd: if state == MessageState::Delivered {
+                    "001"
+                } else {
+                    "000"
+                }
+                .into(),
                 submit_date: date(submitted_ms),
                 done_date: date(now_ms()),
                 stat: state,
@@ -340,53 +349,59 @@ impl Sandbox {
         );
         let mut outcome: Option<MessageState> = None;
         let mut happened = Vec::new();
-        match log {
+        let mut events = match log {
+            Ok(log) => log.events,
             Err(e) => {
                 happened.push(Happened::Rejected(format!("handset failure: {e}")));
                 outcome = Some(MessageState::Undeliverable);
+                Vec::new()
             }
-            Ok(log) => {
-                for e in &log.events {
-                    match e {
-                        Event::NeedPin {
-                            sender,
-                            method,
-                            attempts_left,
-                            ..
-                        } => {
-                            happened.push(Happened::PinPrompt(format!(
-                                "Settings from {sender} ({}). Enter PIN ({attempts_left} attempts left)",
-                                method.name().unwrap_or("?")
-                            )));
-                            // With no PIN to type the message waits on the phone: it was
-                            // delivered, only not yet applied.
-                            if phone.pin.is_none() {
-                                outcome.get_or_insert(MessageState::Delivered);
-                            }
-                        }
-                        Event::ConfirmationRequired { summary, .. } => {
-                            happened.push(Happened::Confirmation(format!(
-                                "Install settings into {} (added {:?})?",
-                                summary.context, summary.added
-                            )));
-                        }
-                        Event::Applied { report, .. } => {
-                            let s = &report.summary;
-                            happened.push(Happened::Applied(format!(
-                                "context {} trust {:?} sec {} added {:?} replaced {:?}",
-                                s.context,
-                                s.trust,
-                                s.sec.and_then(|m| m.name()).unwrap_or("none"),
-                                s.added,
-                                s.replaced
-                            )));
-                            outcome = Some(MessageState::Delivered);
-                        }
-                        Event::Rejected { reason, .. } => {
-                            happened.push(Happened::Rejected(reason.to_string()));
-                            outcome = Some(MessageState::Rejected);
-                        }
-                    }
+        };
+        // The virtual user typed its PIN once (Handset::drive). A prompt still open after
+        // that means the user does not know the right PIN: it declines, as a person would.
+        if matches!(events.last(), Some(Event::NeedPin { .. })) {
+            let mut more = omacp_device::RunLog::default();
+            let h = &mut phone.handset;
+            h.agent.handle(
+                omacp_agent::Millis(at),
+                omacp_agent::Input::Decline,
+                &h.store,
+            );
+            h.drive(at, &Answers::default(), &mut more);
+            events.extend(more.events);
+        }
+        for e in &events {
+            match e {
+                Event::NeedPin {
+                    sender,
+                    method,
+                    attempts_left,
+                    ..
+                } => happened.push(Happened::PinPrompt(format!(
+                    "Settings from {sender} ({}). Enter PIN ({attempts_left} attempts left)",
+                    method.name().unwrap_or("?")
+                ))),
+                Event::ConfirmationRequired { summary, .. } => {
+                    happened.push(Happened::Confirmation(format!(
+                        "Install settings into {} (added {:?})?",
+                        summary.context, summary.added
+                    )));
+                }
+                Event::Applied { report, .. } => {
+                    let s = &report.summary;
+                    happened.push(Happened::Applied(format!(
+                        "context {} trust {:?} sec {} added {:?} replaced {:?}",
+                        s.context,
+                        s.trust,
+                        s.sec.and_then(|m| m.name()).unwrap_or("none"),
+                        s.added,
+                        s.replaced
+                    )));
+                    outcome = Some(MessageState::Delivered);
+                }
+                Event::Rejected { reason, .. } => {
+                    happened.push(Happened::Rejected(reason.to_string()));
+                    outcome = Some(MessageState::Rejected);
                 }
             }
         }

@@ -10,7 +10,7 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use crate::esme::{CloseReason, Esme, EsmeConfig, Event, Key};
+use crate::esme::{CloseReason, ConfigError, Esme, EsmeConfig, Event, Key};
 use crate::pdu::Sm;
 use crate::status::Status;
 
@@ -79,15 +79,17 @@ pub struct Stopped;
 
 impl Client {
     /// Starts a client for `addr` (`host:port`). It connects, binds, and keeps reconnecting.
+    /// Fails at once if the configuration cannot be sent (see [`EsmeConfig::validate`]).
     pub fn start(
         addr: String,
         cfg: EsmeConfig,
         reconnect: Reconnect,
-    ) -> (Client, mpsc::UnboundedReceiver<ClientEvent>) {
+    ) -> Result<(Client, mpsc::UnboundedReceiver<ClientEvent>), ConfigError> {
+        cfg.validate()?;
         let (tx, rx) = mpsc::unbounded_channel();
         let (etx, erx) = mpsc::unbounded_channel();
         tokio::spawn(run(addr, cfg, reconnect, rx, etx));
-        (Client { tx }, erx)
+        Ok((Client { tx }, erx))
     }
 
     /// Queues a message; its fate arrives as `Accepted` or `Failed` with `key`.

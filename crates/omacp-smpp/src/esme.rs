@@ -66,6 +66,41 @@ impl EsmeConfig {
     }
 }
 
+/// A configuration SMPP 3.4 cannot carry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A bind field is longer than SMPP 3.4 allows (the value is not repeated).
+    #[error("{field} is longer than {max} characters (SMPP 3.4 limit)")]
+    TooLong {
+        /// The field.
+        field: &'static str,
+        /// Its limit.
+        max: usize,
+    },
+    /// The window must hold at least one message.
+    #[error("window must be at least 1")]
+    ZeroWindow,
+}
+
+impl EsmeConfig {
+    /// Checks the limits of §4.1.1 (system_id 15, password 8, system_type 12).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for (field, v, max) in [
+            ("system_id", &self.system_id, 15),
+            ("password", &self.password.0, 8),
+            ("system_type", &self.system_type, 12),
+        ] {
+            if v.len() > max || v.contains('\0') {
+                return Err(ConfigError::TooLong { field, max });
+            }
+        }
+        if self.window == 0 {
+            return Err(ConfigError::ZeroWindow);
+        }
+        Ok(())
+    }
+}
+
 /// The caller's key for a message (a database row id, an index).
 pub type Key = u64;
 

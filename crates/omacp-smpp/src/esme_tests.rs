@@ -468,3 +468,21 @@ fn garbage_from_the_smsc_closes_with_the_offset() {
         }
     ));
 }
+
+#[test]
+fn config_limits() {
+    assert_eq!(cfg(1).validate(), Ok(()));
+    let mut c = cfg(1);
+    c.password = Password("ninechars".into());
+    let e = c.validate().unwrap_err();
+    assert_eq!(
+        e,
+        ConfigError::TooLong {
+            field: "password",
+            max: 8
+        }
+    );
+    assert!(!e.to_string().contains("ninechars"));
+    c = cfg(0);
+    assert_eq!(c.validate(), Err(ConfigError::ZeroWindow));
+}

@@ -61,7 +61,7 @@ async fn exchange(
         initial: Duration::from_millis(20),
         ..Reconnect::default()
     };
-    let (client, mut events) = Client::start(h.local_addr().to_string(), cfg, reconnect);
+    let (client, mut events) = Client::start(h.local_addr().to_string(), cfg, reconnect).unwrap();
     for i in 0..n {
         client.submit(i, sm(i)).unwrap();
     }
@@ -134,7 +134,8 @@ async fn wrong_password_stops_and_fails_the_queue() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let (h, _sink) = server::start(listener, smsc_cfg(Faults::default())).unwrap();
     let cfg = EsmeConfig::new("omacp", "nope");
-    let (client, mut events) = Client::start(h.local_addr().to_string(), cfg, Reconnect::default());
+    let (client, mut events) =
+        Client::start(h.local_addr().to_string(), cfg, Reconnect::default()).unwrap();
     client.submit(1, sm(1)).unwrap();
     let mut failed = Vec::new();
     while let Some(e) = events.recv().await {

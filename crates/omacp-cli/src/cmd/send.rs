@@ -113,7 +113,8 @@ pub fn run(a: SendArgs) -> anyhow::Result<Exit> {
             max_failures: 3,
             ..Reconnect::default()
         };
-        let (client, mut events) = Client::start(url.addr.clone(), cfg, reconnect);
+        let (client, mut events) =
+            Client::start(url.addr.clone(), cfg, reconnect).context("--smpp")?;
         for (i, sm) in sms.into_iter().enumerate() {
             client.submit(i as u64, sm)?;
         }
