@@ -8,6 +8,8 @@ mod device;
 mod inspect;
 mod push;
 mod serve;
+mod sandbox;
+mod send;
 mod validate;
 
 use crate::args::{Args, Command};
@@ -43,6 +45,8 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Decode(a) => decode::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Push(a) => push::run(a),
+        Command::Send(a) => send::run(a),
+        Command::Sandbox(a) => sandbox::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Card { command } => card::run(command),
         Command::Device { command } => device::run(command),
