@@ -1,0 +1,317 @@
+//! PROV WBXML → canonical XML text without building a [`Document`](omacp_doc::Document)
+//! (docs/streaming-codecs.md).
+//!
+//! [`Decoder::to_xml`] walks the token stream once and writes the text of
+//! `omacp_doc::xml::to_string` as it goes: string-table references are resolved to
+//! slices of the table, attribute values are collected into one reusable buffer (a parm
+//! may send `value` before `name`, and a character may span pieces), checked as UTF-8
+//! and escaped straight into the output. It covers what PROV encoders send: UTF-8, tag
+//! page 0, known tokens, STR_I/STR_T/ENTITY values. Anything else (another charset, a
+//! LITERAL, text or a PI in content, an extension, any error or limit) makes it stop and
+//! the model path run from the start, [`decode`] then `to_string`, so the text and the
+//! errors are always the ones that path gives.
+
+use omacp_doc::xml::{self, PUBLIC_ID, ROOT, SYSTEM_ID};
+use omacp_wire::Reader;
+
+use crate::decode::{DecodeOptions, decode};
+use crate::error::WbxmlError;
+use crate::header::{self, Charset, PUBLIC_ID_UNKNOWN, PublicId};
+use crate::limits::Limits;
+use crate::tokens::{self, Attr, Kind};
+
+const SWITCH_PAGE: u8 = 0x00;
+const END: u8 = 0x01;
+const ENTITY: u8 = 0x02;
+const STR_I: u8 = 0x03;
+const STR_T: u8 = 0x83;
+
+/// A reusable WBXML → XML decoder: the text `xml::to_string(&decode(..)?.document)`
+/// gives, with buffers kept between calls.
+#[derive(Debug, Default)]
+pub struct Decoder {
+    /// Raw attribute values of the element being read.
+    raw: Vec<u8>,
+    /// Open elements with content: true for a characteristic, false for the root; and
+    /// whether the element's start tag is still open (no child written yet).
+    stack: Vec<(bool, bool)>,
+    out: String,
+}
+
+/// Where each attribute of one element lies in [`Decoder::raw`] (indexed by `Attr`).
+type Spans = [Option<(u32, u32)>; 4];
+
+impl Decoder {
+    /// A decoder with empty buffers.
+    pub fn new() -> Decoder {
+        Decoder::default()
+    }
+
+    /// Decodes `bytes` to canonical XML: the text of
+    /// `xml::to_string(&decode(bytes, opts)?.document)`, or that decode's error.
+    pub fn to_xml(&mut self, bytes: &[u8], opts: &DecodeOptions) -> Result<&str, WbxmlError> {
+        if self.fast(bytes, &opts.limits).is_none() {
+            let d = decode(bytes, opts)?;
+            self.out = xml::to_string(&d.document);
+        }
+        Ok(&self.out)
+    }
+
+    /// Takes the last output, leaving an empty buffer in its place.
+    pub fn take_output(&mut self) -> String {
+        std::mem::take(&mut self.out)
+    }
+
+    /// The single pass; `None` when the model path must decide.
+    pub(crate) fn fast(&mut self, bytes: &[u8], limits: &Limits) -> Option<()> {
+        self.out.clear();
+        self.stack.clear();
+        if bytes.len() > limits.max_input || limits.max_depth == 0 {
+            return None;
+        }
+        let mut r = Reader::new(bytes);
+        let h = header::parse(&mut r, limits).ok()?;
+        let pid = &h.header.public_id;
+        if h.charset != Charset::Utf8 || !(pid.is_prov() || *pid == PublicId::Id(PUBLIC_ID_UNKNOWN))
+        {
+            return None;
+        }
+        let mut s = Stream {
+            r,
+            table: h.table,
+            limits,
+            attr_page: 0,
+            elements: 0,
+        };
+        self.out.reserve(64 + bytes.len() * 4);
+        self.out
+            .push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE ");
+        self.out.push_str(ROOT);
+        self.out.push_str(" PUBLIC \"");
+        self.out.push_str(PUBLIC_ID);
+        self.out.push_str("\" \"");
+        self.out.push_str(SYSTEM_ID);
+        self.out.push_str("\">\n<");
+        self.out.push_str(ROOT);
+
+        // The root: tag page 0 (a SWITCH_PAGE or PI first goes the model path).
+        let b = s.r.u8().ok()?;
+        if b & 0x3F != 0x05 {
+            return None;
+        }
+        s.element()?;
+        if b & 0x80 != 0 {
+            let spans = self.attributes(&mut s, 1 << Attr::Version as u8)?;
+            self.attr("version", spans[Attr::Version as usize])?;
+        }
+        if b & 0x40 == 0 {
+            self.out.push_str("/>\n");
+        } else {
+            self.stack.push((false, true));
+            self.content(&mut s)?;
+        }
+        // Anything after the root (a PI, trailing bytes) goes the model path.
+        s.r.is_empty().then_some(())
+    }
+
+    /// Element content up to the root's END.
+    fn content(&mut self, s: &mut Stream<'_>) -> Option<()> {
+        loop {
+            let b = s.r.u8().ok()?;
+            if b == END {
+                let (is_char, open) = self.stack.pop()?;
+                let name = if is_char { "characteristic" } else { ROOT };
+                if open {
+                    self.out.push_str("/>\n");
+                } else {
+                    self.indent(self.stack.len());
+                    self.out.push_str("</");
+                    self.out.push_str(name);
+                    self.out.push_str(">\n");
+                }
+                if self.stack.is_empty() {
+                    return Some(());
+                }
+                continue;
+            }
+            // Only tokens for characteristic (0x06) and parm (0x07), with attributes:
+            // global tokens, other tags and text go the model path.
+            if b & 0x80 == 0 || !matches!(b & 0x3F, 0x06 | 0x07) {
+                return None;
+            }
+            if self.stack.len() >= s.limits.max_depth {
+                return None;
+            }
+            s.element()?;
+            let (parent_is_char, parent_open) = *self.stack.last()?;
+            let depth = self.stack.len();
+            if b & 0x3F == 0x06 {
+                let spans = self.attributes(s, 1 << Attr::Type as u8)?;
+                let ty = spans[Attr::Type as usize]?;
+                self.open_parent(parent_open);
+                self.indent(depth);
+                self.out.push_str("<characteristic");
+                self.attr("type", Some(ty))?;
+                if b & 0x40 == 0 {
+                    self.out.push_str("/>\n");
+                } else {
+                    self.stack.push((true, true));
+                }
+            } else {
+                if !parent_is_char {
+                    return None;
+                }
+                let spans = self.attributes(s, 1 << Attr::Name as u8 | 1 << Attr::Value as u8)?;
+                let name = spans[Attr::Name as usize]?;
+                self.open_parent(parent_open);
+                self.indent(depth);
+                self.out.push_str("<parm");
+                self.attr("name", Some(name))?;
+                self.attr("value", spans[Attr::Value as usize])?;
+                self.out.push_str("/>\n");
+                // A parm with (empty) content: its END must follow at once.
+                if b & 0x40 != 0 && s.r.u8().ok()? != END {
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// The parent's start tag is still open: close it (it has a child now).
+    #[inline]
+    fn open_parent(&mut self, open: bool) {
+        if open {
+            self.out.push_str(">\n");
+            if let Some(top) = self.stack.last_mut() {
+                top.1 = false;
+            }
+        }
+    }
+
+    fn indent(&mut self, depth: usize) {
+        for _ in 0..depth {
+            self.out.push_str("  ");
+        }
+    }
+
+    /// Writes ` name="value"` for a collected value (nothing when absent).
+    #[inline]
+    fn attr(&mut self, name: &str, span: Option<(u32, u32)>) -> Option<()> {
+        let Some((a, b)) = span else {
+            return Some(());
+        };
+        let text = std::str::from_utf8(&self.raw[a as usize..b as usize]).ok()?;
+        self.out.push(' ');
+        self.out.push_str(name);
+        self.out.push_str("=\"");
+        xml::escape_into(&mut self.out, text);
+        self.out.push('"');
+        Some(())
+    }
+
+    /// An attribute list up to its END: only the attributes in the bit set `allowed`,
+    /// each once, from start tokens; values from STR_I, STR_T, ENTITY and value tokens.
+    fn attributes(&mut self, s: &mut Stream<'_>, allowed: u8) -> Option<Spans> {
+        self.raw.clear();
+        let mut spans: Spans = [None; 4];
+        let mut open: Option<Attr> = None;
+        let mut value_len = 0usize;
+        loop {
+            let at = s.r.offset();
+            let b = s.r.u8().ok()?;
+            let piece_len = match b {
+                SWITCH_PAGE => {
+                    s.attr_page = s.r.u8().ok()?;
+                    continue;
+                }
+                END => {
+                    close(&mut spans, open, self.raw.len());
+                    return Some(spans);
+                }
+                STR_I => {
+                    let t = s.r.cstr().ok()?;
+                    self.raw.extend_from_slice(t);
+                    t.len()
+                }
+                STR_T => {
+                    let index = s.r.uintvar().ok()?;
+                    let t = header::table_str(s.table, index, at).ok()?;
+                    self.raw.extend_from_slice(t);
+                    t.len()
+                }
+                ENTITY => {
+                    let c = char::from_u32(s.r.uintvar().ok()?)?;
+                    let mut buf = [0u8; 4];
+                    self.raw
+                        .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                    4
+                }
+                _ if b & 0x3F < 0x05 => return None, // LITERAL, PI, EXT, OPAQUE
+                _ => {
+                    let t = tokens::attr_token(s.attr_page, b)?;
+                    if b < 0x80 {
+                        let Kind::AttrStart(a) = t.kind else {
+                            return None;
+                        };
+                        let bit = 1u8 << a as u8;
+                        if allowed & bit == 0 || spans[a as usize].is_some() {
+                            return None;
+                        }
+                        close(&mut spans, open, self.raw.len());
+                        open = Some(a);
+                        spans[a as usize] = Some((self.raw.len() as u32, 0));
+                        self.raw.extend_from_slice(t.text.as_bytes());
+                        value_len = t.text.len();
+                        continue;
+                    }
+                    if t.kind != Kind::AttrValue {
+                        return None;
+                    }
+                    self.raw.extend_from_slice(t.text.as_bytes());
+                    t.text.len()
+                }
+            };
+            open?;
+            value_len += piece_len;
+            if value_len > s.limits.max_value_len {
+                return None;
+            }
+        }
+    }
+}
+
+/// Ends the open attribute's span at `end`.
+#[inline]
+fn close(spans: &mut Spans, open: Option<Attr>, end: usize) {
+    if let Some(a) = open
+        && let Some((_, e)) = spans[a as usize].as_mut()
+    {
+        *e = end as u32;
+    }
+}
+
+/// The byte stream and the parser state the model path would keep.
+struct Stream<'a> {
+    r: Reader<'a>,
+    table: &'a [u8],
+    limits: &'a Limits,
+    attr_page: u8,
+    elements: usize,
+}
+
+impl Stream<'_> {
+    /// Counts an element against the limit.
+    #[inline]
+    fn element(&mut self) -> Option<()> {
+        self.elements += 1;
+        (self.elements <= self.limits.max_elements).then_some(())
+    }
+}
+
+/// Decodes PROV WBXML to canonical XML in one call: the text of
+/// `xml::to_string(&decode(bytes, opts)?.document)` (see [`Decoder`] to reuse buffers).
+pub fn decode_to_xml(bytes: &[u8], opts: &DecodeOptions) -> Result<String, WbxmlError> {
+    let mut d = Decoder::new();
+    d.to_xml(bytes, opts)?;
+    Ok(d.take_output())
+}
