@@ -367,7 +367,7 @@ mod tests {
             }
         }
         assert!(
-            matches!(f.items().first(), Some(Item::Root { content, .. }) if *content == !doc.characteristics.is_empty())
+            matches!(f.items().first(), Some(Item::Root { content, .. }) if *content != doc.characteristics.is_empty())
         );
         doc
     }

@@ -14,7 +14,7 @@
 use omacp_doc::xml::{self, PUBLIC_ID, ROOT, SYSTEM_ID};
 use omacp_wire::Reader;
 
-use crate::decode::{DecodeOptions, decode};
+use crate::decode::{DecodeDiagnostic, DecodeOptions, decode};
 use crate::error::WbxmlError;
 use crate::header::{self, Charset, PUBLIC_ID_UNKNOWN, PublicId};
 use crate::limits::Limits;
@@ -36,6 +36,7 @@ pub struct Decoder {
     /// whether the element's start tag is still open (no child written yet).
     stack: Vec<(bool, bool)>,
     out: String,
+    diagnostics: Vec<DecodeDiagnostic>,
 }
 
 /// Where each attribute of one element lies in [`Decoder::raw`] (indexed by `Attr`).
@@ -49,12 +50,21 @@ impl Decoder {
 
     /// Decodes `bytes` to canonical XML: the text of
     /// `xml::to_string(&decode(bytes, opts)?.document)`, or that decode's error.
+    /// With [`DecodeOptions::lenient`], what the decode dropped is in
+    /// [`Decoder::diagnostics`] afterwards.
     pub fn to_xml(&mut self, bytes: &[u8], opts: &DecodeOptions) -> Result<&str, WbxmlError> {
+        self.diagnostics.clear();
         if self.fast(bytes, &opts.limits).is_none() {
             let d = decode(bytes, opts)?;
             self.out = xml::to_string(&d.document);
+            self.diagnostics = d.diagnostics;
         }
         Ok(&self.out)
+    }
+
+    /// What the last lenient [`Decoder::to_xml`] dropped (empty after a strict one).
+    pub fn diagnostics(&self) -> &[DecodeDiagnostic] {
+        &self.diagnostics
     }
 
     /// Takes the last output, leaving an empty buffer in its place.
