@@ -250,6 +250,9 @@ pub struct CompileArgs {
     /// Do not use a WBXML string table (every string inline).
     #[arg(long)]
     pub no_string_table: bool,
+    /// Skip the validator's report and compile the text directly (same bytes, faster).
+    #[arg(long)]
+    pub no_validate: bool,
 }
 
 /// `omacp decode`.
