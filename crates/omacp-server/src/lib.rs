@@ -17,6 +17,7 @@ pub mod serve;
 pub mod store;
 pub mod template;
 pub mod thc;
+pub mod web;
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -64,5 +65,6 @@ pub fn app(state: AppState) -> Router {
         .merge(api)
         .merge(thc::router())
         .merge(ops::router())
+        .merge(web::router())
         .with_state(state)
 }

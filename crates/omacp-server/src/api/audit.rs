@@ -29,7 +29,7 @@ pub struct AuditQuery {
 
 /// A page of the caller's tenant's audit log, oldest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditQuery), responses((status = 200, body = Page<AuditEntry>), (status = 403, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn list(
+pub async fn list(
     State(st): State<AppState>,
     p: Principal,
     q: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,

@@ -59,7 +59,7 @@ pub struct DeviceQuery {
 
 /// A page of device models.
 #[utoipa::path(get, path = "/api/v1/device-models", tag = "device-models", params(DeviceQuery), responses((status = 200, body = Page<DeviceModel>)), security(("bearer" = [])))]
-pub(super) async fn list(
+pub async fn list(
     State(st): State<AppState>,
     p: Principal,
     q: Result<Query<DeviceQuery>, axum::extract::rejection::QueryRejection>,
@@ -84,7 +84,7 @@ pub(super) async fn list(
 #[utoipa::path(post, path = "/api/v1/device-models", tag = "device-models", request_body = DeviceModelInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe creation")),
     responses((status = 201, body = DeviceModel), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn create(
+pub async fn create(
     State(st): State<AppState>,
     p: Principal,
     headers: HeaderMap,
@@ -111,7 +111,7 @@ pub(super) async fn create(
 
 /// One device model.
 #[utoipa::path(get, path = "/api/v1/device-models/{id}", tag = "device-models", responses((status = 200, body = DeviceModel), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn read(
+pub async fn read(
     State(st): State<AppState>,
     p: Principal,
     Path(id): Path<String>,
@@ -124,7 +124,7 @@ pub(super) async fn read(
 
 /// Replaces a device model (editors).
 #[utoipa::path(put, path = "/api/v1/device-models/{id}", tag = "device-models", request_body = DeviceModelInput, responses((status = 200, body = DeviceModel), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn update(
+pub async fn update(
     State(st): State<AppState>,
     p: Principal,
     Path(id): Path<String>,
@@ -143,7 +143,7 @@ pub(super) async fn update(
 
 /// Deletes a device model (editors).
 #[utoipa::path(delete, path = "/api/v1/device-models/{id}", tag = "device-models", responses((status = 204), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn remove(
+pub async fn remove(
     State(st): State<AppState>,
     p: Principal,
     Path(id): Path<String>,

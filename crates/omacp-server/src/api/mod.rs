@@ -6,14 +6,14 @@
 //! it reveals nothing); an id that is not in the caller's tenant is 404, exactly as if it
 //! did not exist. Denials and misses are written to the audit log.
 
-mod audit;
-mod devices;
+pub mod audit;
+pub mod devices;
 pub mod openapi;
-mod profiles;
-mod sessions;
-mod subscribers;
-mod tenants;
-mod users;
+pub mod profiles;
+pub mod sessions;
+pub mod subscribers;
+pub mod tenants;
+pub mod users;
 
 use std::future::Future;
 use std::net::SocketAddr;

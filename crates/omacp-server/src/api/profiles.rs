@@ -76,7 +76,7 @@ async fn checked<'a>(
 
 /// A page of profiles.
 #[utoipa::path(get, path = "/api/v1/profiles", tag = "profiles", params(PageQuery), responses((status = 200, body = Page<Profile>)), security(("bearer" = [])))]
-pub(super) async fn list(
+pub async fn list(
     State(st): State<AppState>,
     p: Principal,
     q: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
@@ -92,7 +92,7 @@ pub(super) async fn list(
 #[utoipa::path(post, path = "/api/v1/profiles", tag = "profiles", request_body = ProfileBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe creation")),
     responses((status = 201, body = Profile), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn create(
+pub async fn create(
     State(st): State<AppState>,
     p: Principal,
     headers: HeaderMap,
@@ -119,7 +119,7 @@ pub(super) async fn create(
 
 /// One profile.
 #[utoipa::path(get, path = "/api/v1/profiles/{id}", tag = "profiles", responses((status = 200, body = Profile), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn read(
+pub async fn read(
     State(st): State<AppState>,
     p: Principal,
     Path(id): Path<String>,
@@ -133,7 +133,7 @@ pub(super) async fn read(
 /// Replaces a profile after validating it (editors).
 #[utoipa::path(put, path = "/api/v1/profiles/{id}", tag = "profiles", request_body = ProfileBody,
     responses((status = 200, body = Profile), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn update(
+pub async fn update(
     State(st): State<AppState>,
     p: Principal,
     Path(id): Path<String>,
@@ -155,7 +155,7 @@ pub(super) async fn update(
 
 /// Deletes a profile (editors).
 #[utoipa::path(delete, path = "/api/v1/profiles/{id}", tag = "profiles", responses((status = 204), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn remove(
+pub async fn remove(
     State(st): State<AppState>,
     p: Principal,
     Path(id): Path<String>,
@@ -184,7 +184,7 @@ pub struct PreviewRequest {
 /// The filled XML, its WBXML size and the SMS count per SEC method.
 #[utoipa::path(post, path = "/api/v1/profiles/{id}/preview", tag = "profiles", request_body = PreviewRequest,
     responses((status = 200, body = Preview), (status = 404, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn preview(
+pub async fn preview(
     State(st): State<AppState>,
     p: Principal,
     Path(id): Path<String>,

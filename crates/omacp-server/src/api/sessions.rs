@@ -46,7 +46,7 @@ pub struct SessionCreated {
 /// Logs in with a password and returns a session token.
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "auth", request_body = LoginRequest,
     responses((status = 201, body = SessionCreated), (status = 401, body = crate::error::ErrorBody)))]
-pub(super) async fn login(
+pub async fn login(
     State(st): State<AppState>,
     req: axum::extract::Request,
 ) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
@@ -109,10 +109,7 @@ fn dummy_hash() -> &'static str {
 /// Ends the caller's session.
 #[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "auth",
     responses((status = 204), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn logout(
-    State(st): State<AppState>,
-    p: Principal,
-) -> Result<StatusCode, ApiError> {
+pub async fn logout(State(st): State<AppState>, p: Principal) -> Result<StatusCode, ApiError> {
     let Some(sid) = &p.id.session_id else {
         return Err(ApiError::BadRequest(
             "not authenticated by a session".into(),
@@ -134,7 +131,7 @@ pub struct Me {
 
 /// Who am I?
 #[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = Me)), security(("bearer" = [])))]
-pub(super) async fn me(p: Principal, _h: HeaderMap) -> Json<Me> {
+pub async fn me(p: Principal, _h: HeaderMap) -> Json<Me> {
     Json(Me {
         user: p.id.user.clone(),
         tenant: p.id.tenant_slug.clone(),

@@ -105,7 +105,7 @@ pub struct SubscriberQuery {
 
 /// Searches subscribers.
 #[utoipa::path(get, path = "/api/v1/subscribers", tag = "subscribers", params(SubscriberQuery), responses((status = 200, body = Page<Subscriber>)), security(("bearer" = [])))]
-pub(super) async fn list(
+pub async fn list(
     State(st): State<AppState>,
     p: Principal,
     q: Result<Query<SubscriberQuery>, axum::extract::rejection::QueryRejection>,
@@ -132,7 +132,7 @@ pub(super) async fn list(
 #[utoipa::path(post, path = "/api/v1/subscribers", tag = "subscribers", request_body = SubscriberInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe creation")),
     responses((status = 201, body = Subscriber), (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn create(
+pub async fn create(
     State(st): State<AppState>,
     p: Principal,
     headers: HeaderMap,
@@ -156,7 +156,7 @@ pub(super) async fn create(
 
 /// One subscriber.
 #[utoipa::path(get, path = "/api/v1/subscribers/{id}", tag = "subscribers", responses((status = 200, body = Subscriber), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn read(
+pub async fn read(
     State(st): State<AppState>,
     p: Principal,
     Path(id): Path<String>,
@@ -170,7 +170,7 @@ pub(super) async fn read(
 /// Replaces a subscriber (editors).
 #[utoipa::path(put, path = "/api/v1/subscribers/{id}", tag = "subscribers", request_body = SubscriberInput,
     responses((status = 200, body = Subscriber), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn update(
+pub async fn update(
     State(st): State<AppState>,
     p: Principal,
     Path(id): Path<String>,
@@ -198,7 +198,7 @@ pub(super) async fn update(
 
 /// Deletes a subscriber (editors).
 #[utoipa::path(delete, path = "/api/v1/subscribers/{id}", tag = "subscribers", responses((status = 204), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn remove(
+pub async fn remove(
     State(st): State<AppState>,
     p: Principal,
     Path(id): Path<String>,
@@ -238,7 +238,7 @@ pub struct ImportReport {
 /// stored (updating an existing MSISDN), bad lines are reported.
 #[utoipa::path(post, path = "/api/v1/subscribers/import", tag = "subscribers", request_body(content = String, content_type = "text/csv"),
     responses((status = 200, body = ImportReport), (status = 400, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn import(
+pub async fn import(
     State(st): State<AppState>,
     p: Principal,
     body: String,

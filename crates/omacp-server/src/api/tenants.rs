@@ -22,10 +22,7 @@ pub(super) fn router() -> Router<AppState> {
 
 /// The caller's tenant.
 #[utoipa::path(get, path = "/api/v1/tenant", tag = "tenants", responses((status = 200, body = Tenant)), security(("bearer" = [])))]
-pub(super) async fn own(
-    State(st): State<AppState>,
-    p: Principal,
-) -> Result<Json<Tenant>, ApiError> {
+pub async fn own(State(st): State<AppState>, p: Principal) -> Result<Json<Tenant>, ApiError> {
     let t = tenants::get(&st.store, p.tenant())
         .await?
         .ok_or(ApiError::NotFound)?;
@@ -48,10 +45,7 @@ async fn require_operator_admin(
 
 /// Every tenant (operator admins only).
 #[utoipa::path(get, path = "/api/v1/tenants", tag = "tenants", responses((status = 200, body = [Tenant]), (status = 403, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn list(
-    State(st): State<AppState>,
-    p: Principal,
-) -> Result<Json<Vec<Tenant>>, ApiError> {
+pub async fn list(State(st): State<AppState>, p: Principal) -> Result<Json<Vec<Tenant>>, ApiError> {
     require_operator_admin(&st, &p, "tenant.list", None).await?;
     Ok(Json(tenants::list(&st.store).await?))
 }
@@ -96,7 +90,7 @@ pub struct TenantCreated {
 #[utoipa::path(post, path = "/api/v1/tenants", tag = "tenants", request_body = NewTenant,
     params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe creation")),
     responses((status = 201, body = TenantCreated), (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn create(
+pub async fn create(
     State(st): State<AppState>,
     p: Principal,
     headers: HeaderMap,
@@ -157,7 +151,7 @@ pub struct TenantPatch {
 /// Changes a tenant's scope (operator admins only).
 #[utoipa::path(patch, path = "/api/v1/tenants/{id}", tag = "tenants", request_body = TenantPatch,
     responses((status = 200, body = Tenant), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn update(
+pub async fn update(
     State(st): State<AppState>,
     p: Principal,
     Path(id): Path<String>,

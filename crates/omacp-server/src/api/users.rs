@@ -24,10 +24,7 @@ pub(super) fn router() -> Router<AppState> {
 
 /// Users of the caller's tenant (admins).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = [User])), security(("bearer" = [])))]
-pub(super) async fn list(
-    State(st): State<AppState>,
-    p: Principal,
-) -> Result<Json<Vec<User>>, ApiError> {
+pub async fn list(State(st): State<AppState>, p: Principal) -> Result<Json<Vec<User>>, ApiError> {
     p.require(&st, Role::Admin, "user.list", None).await?;
     Ok(Json(users::list(&st.store, p.tenant()).await?))
 }
@@ -46,7 +43,7 @@ pub struct NewUser {
 /// Creates a user in the caller's tenant (admins).
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser,
     responses((status = 201, body = User), (status = 403, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn create(
+pub async fn create(
     State(st): State<AppState>,
     p: Principal,
     headers: HeaderMap,
@@ -86,7 +83,7 @@ pub(super) async fn create(
 
 /// One user (admins).
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", responses((status = 200, body = User), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn read(
+pub async fn read(
     State(st): State<AppState>,
     p: Principal,
     Path(id): Path<String>,
@@ -109,7 +106,7 @@ pub struct UserPatch {
 
 /// Changes a user's role or password (admins).
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", request_body = UserPatch, responses((status = 200, body = User), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn update(
+pub async fn update(
     State(st): State<AppState>,
     p: Principal,
     Path(id): Path<String>,
@@ -145,7 +142,7 @@ pub(super) async fn update(
 
 /// Deletes a user with their tokens and sessions (admins).
 #[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", responses((status = 204), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn remove(
+pub async fn remove(
     State(st): State<AppState>,
     p: Principal,
     Path(id): Path<String>,
@@ -164,7 +161,7 @@ pub(super) async fn remove(
 
 /// API tokens: the caller's own, or every token in the tenant for admins.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", responses((status = 200, body = [ApiToken])), security(("bearer" = [])))]
-pub(super) async fn list_tokens(
+pub async fn list_tokens(
     State(st): State<AppState>,
     p: Principal,
 ) -> Result<Json<Vec<ApiToken>>, ApiError> {
@@ -190,7 +187,7 @@ pub struct TokenCreated {
 
 /// Creates an API token acting as the caller.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = NewToken, responses((status = 201, body = TokenCreated)), security(("bearer" = [])))]
-pub(super) async fn create_token(
+pub async fn create_token(
     State(st): State<AppState>,
     p: Principal,
     headers: HeaderMap,
@@ -215,7 +212,7 @@ pub(super) async fn create_token(
 
 /// Revokes a token: one's own, or any in the tenant for admins.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", responses((status = 204), (status = 404, body = crate::error::ErrorBody)), security(("bearer" = [])))]
-pub(super) async fn revoke_token(
+pub async fn revoke_token(
     State(st): State<AppState>,
     p: Principal,
     Path(id): Path<String>,

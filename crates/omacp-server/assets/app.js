@@ -1,0 +1,67 @@
+// omacp web UI: small progressive enhancements. Every page works without this file.
+"use strict";
+
+// Live validation: forms with data-live="<id>" are re-checked as the user types. The
+// form is posted with action=check (never saves) and the server's diagnostics replace
+// the ones on the page, field by field.
+function liveForm(form) {
+  let timer = null;
+  let seq = 0;
+  const run = async () => {
+    const mine = ++seq;
+    const body = new URLSearchParams(new FormData(form));
+    body.set("action", "check");
+    let html;
+    try {
+      const r = await fetch(form.action, { method: "POST", body, credentials: "same-origin" });
+      html = await r.text();
+    } catch (_) { return; }
+    if (mine !== seq) return;
+    const doc = new DOMParser().parseFromString(html, "text/html");
+    const swap = (sel) => {
+      const fresh = doc.querySelector(sel);
+      const old = document.querySelector(sel);
+      if (fresh && old) old.replaceWith(fresh);
+    };
+    swap("#" + form.dataset.live);
+    swap("#preview");
+    // Field errors: copy each field's error text and state without touching the inputs.
+    form.querySelectorAll(".field").forEach((field) => {
+      const input = field.querySelector("input, select, textarea");
+      if (!input || !input.id) return;
+      const freshInput = doc.getElementById(input.id);
+      const freshField = freshInput && freshInput.closest(".field");
+      field.querySelectorAll(".field-error").forEach((e) => e.remove());
+      field.classList.remove("invalid");
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+      if (!freshField) return;
+      const err = freshField.querySelector(".field-error");
+      if (err) {
+        field.appendChild(err.cloneNode(true));
+        field.classList.add("invalid");
+        input.setAttribute("aria-invalid", "true");
+        input.setAttribute("aria-describedby", err.id);
+      }
+    });
+  };
+  form.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(run, 500);
+  });
+}
+
+// CSV import: read a chosen file into the textarea named by data-fill.
+function fileFill(input) {
+  input.addEventListener("change", () => {
+    const f = input.files && input.files[0];
+    const target = document.getElementById(input.dataset.fill);
+    if (!f || !target) return;
+    f.text().then((t) => { target.value = t; });
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form[data-live]").forEach(liveForm);
+  document.querySelectorAll("input[type=file][data-fill]").forEach(fileFill);
+});
