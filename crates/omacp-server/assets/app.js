@@ -13,7 +13,8 @@ function liveForm(form) {
     body.set("action", "check");
     let html;
     try {
-      const r = await fetch(form.action, { method: "POST", body, credentials: "same-origin" });
+      // getAttribute: the submit buttons are named "action" and shadow form.action.
+      const r = await fetch(form.getAttribute("action"), { method: "POST", body, credentials: "same-origin" });
       html = await r.text();
     } catch (_) { return; }
     if (mine !== seq) return;
