@@ -17,7 +17,10 @@ fn client() -> Client {
 
 /// The value of `name="_csrf"` in a page.
 fn csrf_in(html: &str) -> String {
-    let i = html.find("name=\"_csrf\" value=\"").expect("page has a CSRF field") + 20;
+    let i = html
+        .find("name=\"_csrf\" value=\"")
+        .expect("page has a CSRF field")
+        + 20;
     html[i..i + 64].to_string()
 }
 
@@ -95,7 +98,10 @@ async fn sign_in(base: &str, tenant: &str, user: &str, password: &str) -> Web {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let set = r.headers()[SET_COOKIE].to_str().unwrap().to_string();
     assert!(set.starts_with("omacp_session=omacp_ses_"), "{set}");
-    assert!(set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
     Web {
         base: base.into(),
         c,
@@ -184,7 +190,10 @@ async fn web_ui(db: Db) {
         .post("/ui/subscribers/import", &[("_csrf", &csrf), ("csv", csv)])
         .await;
     assert_eq!(st, StatusCode::OK);
-    assert!(html.contains("<strong id=\"imported\">2</strong>"), "{html}");
+    assert!(
+        html.contains("<strong id=\"imported\">2</strong>"),
+        "{html}"
+    );
     assert!(html.contains("<td>3</td>"), "line 3 refused");
     let (_, _, html) = op.get("/ui/subscribers?label=web").await;
     assert!(html.contains("15550001") && html.contains("15550002"));
@@ -222,7 +231,12 @@ async fn web_ui(db: Db) {
     assert_eq!(st, StatusCode::OK, "still there");
 
     // Admin pages render.
-    for page in ["/ui/audit?action=profile.", "/ui/admin/users", "/ui/admin/tenants", "/ui/devices"] {
+    for page in [
+        "/ui/audit?action=profile.",
+        "/ui/admin/users",
+        "/ui/admin/tenants",
+        "/ui/devices",
+    ] {
         let (st, _, html) = op.get(page).await;
         assert_eq!(st, StatusCode::OK, "{page}");
         assert!(html.contains("<h1>"));

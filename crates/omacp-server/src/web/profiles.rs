@@ -444,10 +444,10 @@ async fn save_raw(st: AppState, u: WebUser, mut page: RawPage) -> Result<Respons
     let tenant = tenants::get(&st.store, u.p.tenant())
         .await?
         .ok_or(ApiError::Internal)?;
-    if page.variable_errors.is_empty() {
-        if let Err(e) = template::check(&page.f.template, &vars, &tenant.scope) {
-            place_template_error(e, &mut page);
-        }
+    if page.variable_errors.is_empty()
+        && let Err(e) = template::check(&page.f.template, &vars, &tenant.scope)
+    {
+        place_template_error(e, &mut page);
     }
     if !page.has_errors() {
         match preview_of(&st, &u, &page.f.template, &vars).await? {
