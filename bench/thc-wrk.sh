@@ -48,9 +48,17 @@ run_one() { # name database-url
     --data-binary @"$work/subs.csv" | jq -c '{imported, errors: (.errors | length)}'
   # Warm-up fills the cache (one render per subscriber), then the measured run.
   wrk -t2 -c"$conns" -d3s -s "$root/bench/thc-wrk.lua" "$base" >/dev/null
-  echo "== $name: wrk -t2 -c$conns -d${secs}s, $subs subscribers, NETWPIN-signed WBXML"
-  wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$root/bench/thc-wrk.lua" "$base" |
-    grep -E "Requests/sec|Latency|50%|75%|90%|99%|requests in|Non-2xx"
+  echo "== $name: wrk -t2 -c$conns -d${secs}s, $subs subscribers, NETWPIN-signed WBXML (load before: $(cut -d' ' -f1-3 /proc/loadavg))"
+  local cpu0 cpu1 tck
+  cpu0=$(awk '{print $14 + $15}' "/proc/$server_pid/stat")
+  wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$root/bench/thc-wrk.lua" "$base" >"$work/wrk.txt"
+  cpu1=$(awk '{print $14 + $15}' "/proc/$server_pid/stat")
+  grep -E "Requests/sec|Latency|50%|75%|90%|99%|requests in|Non-2xx" "$work/wrk.txt"
+  # Server CPU time per request (user + system, kernel socket work included): what the
+  # server itself costs, whatever else shares the machine.
+  tck=$(getconf CLK_TCK)
+  awk -v c0="$cpu0" -v c1="$cpu1" -v hz="$tck" '/requests in/ { n = $1 }
+    END { us = (c1 - c0) / hz * 1e6 / n; printf "server CPU per request: %.1f us (2 cores => %.0f req/s if alone)\n", us, 2e6 / us }' "$work/wrk.txt"
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
 }
 
