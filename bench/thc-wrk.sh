@@ -58,7 +58,7 @@ run_one() { # name database-url
   # server itself costs, whatever else shares the machine.
   tck=$(getconf CLK_TCK)
   awk -v c0="$cpu0" -v c1="$cpu1" -v hz="$tck" '/requests in/ { n = $1 }
-    END { us = (c1 - c0) / hz * 1e6 / n; printf "server CPU per request: %.1f us (2 cores => %.0f req/s if alone)\n", us, 2e6 / us }' "$work/wrk.txt"
+    END { us = (c1 - c0) / hz * 1e6 / n; printf "server CPU per request: %.1f us (user + system)\n", us }' "$work/wrk.txt"
   kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
 }
 
