@@ -11,6 +11,7 @@ pub mod api;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+pub mod csv_import;
 pub mod error;
 pub mod ops;
 pub mod serve;
