@@ -148,3 +148,44 @@ fn admin_manages_tenants_users_tokens() {
     assert_eq!(bad.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn config_file_json_logs_and_database_next_to_it() {
+    let dir = tempdir("config");
+    let cfg = dir.join("omacp.toml");
+    std::fs::write(&cfg, "listen = \"127.0.0.1:0\"\n[log]\nformat = \"json\"\n[thc]\ntrusted_networks = [\"10.0.0.0/8\"]\n").unwrap();
+    let mut child = omacp()
+        .args(["serve", "--config"])
+        .arg(&cfg)
+        .env_remove("OMACP_DATABASE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let child = Killed(child);
+    for line in BufReader::new(stdout).lines() {
+        if line.unwrap().starts_with("omacp: API") {
+            break;
+        }
+    }
+    drop(child);
+    assert!(
+        dir.join("omacp.db").exists(),
+        "the SQLite file goes next to the config"
+    );
+    let first = BufReader::new(stderr).lines().next().unwrap().unwrap();
+    let v: serde_json::Value = serde_json::from_str(&first).expect("JSON log line");
+    assert!(v["fields"]["message"].is_string(), "{first}");
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "lisen = 1\n").unwrap();
+    let out = omacp()
+        .args(["serve", "--config"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lisen"));
+    let _ = std::fs::remove_dir_all(dir);
+}
