@@ -304,6 +304,31 @@ pub fn check(template: &str, vars: &[Variable], scope: &Scope) -> Result<(), Tem
     document(&filled, scope).map(|_| ())
 }
 
+/// Fills a profile for one subscriber (their stored values and the built-ins), with
+/// `overrides` (a campaign's values) taking precedence, then parses, validates and checks
+/// the tenant's current scope. What every sending path (THC, campaigns) calls, so the scope
+/// is enforced again at send time.
+pub fn render_for(
+    profile: &crate::store::profiles::Profile,
+    sub: &crate::store::subscribers::Subscriber,
+    overrides: &BTreeMap<String, String>,
+    scope: &Scope,
+) -> Result<(String, Document), TemplateError> {
+    let filled = fill(&profile.template, &profile.variables, &|name| {
+        if let Some(v) = overrides.get(name) {
+            return Some(v.clone());
+        }
+        match name {
+            "msisdn" => Some(sub.msisdn.clone()),
+            "imsi" => sub.imsi.clone(),
+            "imei" => sub.imei.clone(),
+            n => sub.vars.get(n).cloned(),
+        }
+    })?;
+    let doc = document(&filled, scope)?;
+    Ok((filled, doc))
+}
+
 /// Sizes of a filled profile as it would be sent.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Preview {

@@ -223,16 +223,10 @@ pub async fn render(
     ) else {
         return Ok(Rendered::NoSettings);
     };
-    let filled = template::fill(&profile.template, &profile.variables, &|name| match name {
-        "msisdn" => Some(sub.msisdn.clone()),
-        "imsi" => sub.imsi.clone(),
-        "imei" => sub.imei.clone(),
-        n => sub.vars.get(n).cloned(),
-    });
     // Scope is checked again at send time: the tenant's scope may have shrunk since save.
-    let doc = match filled.map(|x| template::document(&x, &tenant.scope)) {
-        Ok(Ok(doc)) => doc,
-        Ok(Err(e)) | Err(e) => {
+    let doc = match template::render_for(&profile, &sub, &Default::default(), &tenant.scope) {
+        Ok((_, doc)) => doc,
+        Err(e) => {
             tracing::warn!(subscriber = %sub.id, profile = %profile.id, error = %e, "THC: profile cannot be served");
             return Ok(Rendered::NoSettings);
         }
