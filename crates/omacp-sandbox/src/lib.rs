@@ -91,8 +91,8 @@ pub enum Happened {
         message_id: String,
         /// The sender's address.
         from: String,
-        /// Its length.
-        octets: usize,
+        /// The SMS user data (UDH ‖ payload) as received.
+        user_data: Vec<u8>,
     },
     /// The user was asked for a PIN: the prompt text as a phone would word it.
     PinPrompt(String),
@@ -131,8 +131,12 @@ impl std::fmt::Display for Record {
             Happened::Received {
                 message_id,
                 from,
-                octets,
-            } => write!(f, "received SMS {message_id} from {from} ({octets} octets)"),
+                user_data,
+            } => write!(
+                f,
+                "received SMS {message_id} from {from} ({} octets)",
+                user_data.len()
+            ),
             Happened::PinPrompt(p) => write!(f, "PIN prompt shown: \"{p}\""),
             Happened::Confirmation(c) => write!(f, "confirmation shown: \"{c}\""),
             Happened::Applied(a) => write!(f, "settings applied: {a}"),
@@ -323,7 +327,7 @@ impl Sandbox {
             Happened::Received {
                 message_id: s.message_id.clone(),
                 from: s.sm.source_addr.clone(),
-                octets: s.sm.short_message.len(),
+                user_data: s.sm.short_message.clone(),
             },
         );
         phone.pending.push((s.message_id, at));
