@@ -190,18 +190,24 @@ async fn run(
                 c = cmds.recv(), if cmds_open => {
                     let now = Instant::now().into_std();
                     let mut next = c;
-                    // Take what is already queued in one go: one write for many submits.
-                    for _ in 0..1024 {
+                    // Take what is already queued in one go (one write for many submits),
+                    // but a bounded amount, so reads and timers still get their turn.
+                    let mut taken = 0;
+                    loop {
                         match next {
                             Some(Cmd::Submit(k, sm)) => esme.submit(k, *sm, now),
                             Some(Cmd::Close) => closing = true,
                             None => { cmds_open = false; break; }
                         }
-                        match cmds.try_recv() {
-                            Ok(c) => next = Some(c),
-                            Err(mpsc::error::TryRecvError::Empty) => break,
-                            Err(mpsc::error::TryRecvError::Disconnected) => next = None,
+                        taken += 1;
+                        if taken == 1024 {
+                            break;
                         }
+                        next = match cmds.try_recv() {
+                            Ok(c) => Some(c),
+                            Err(mpsc::error::TryRecvError::Empty) => break,
+                            Err(mpsc::error::TryRecvError::Disconnected) => None,
+                        };
                     }
                 }
                 _ = sleep_until(deadline) => esme.handle_timeout(Instant::now().into_std()),

@@ -106,6 +106,14 @@ async fn submits_and_receipts() {
     assert_eq!(reconnects, 0);
 }
 
+/// More queued submits than the client takes from its command channel in one batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_bursts_lose_nothing() {
+    let (acc, rec, _) = exchange(5000, Faults::default(), 64).await;
+    assert_eq!(acc.len(), 5000);
+    assert_eq!(rec.len(), 5000);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_errors_and_drops_lose_nothing() {
     let faults = Faults {
