@@ -8,12 +8,18 @@
 //!    C parallel HTTP clients with the same document (USERPIN, Kannel cannot key NETWPIN
 //!    per IMSI). Rate = submit_sm the SMSC accepted from Kannel per second.
 //!
+//! The SMSC runs in a child process (this program with argument `smsc`), so the CPU time
+//! of each side is measured apart (/proc/PID/stat): that shows which side is the
+//! bottleneck.
+//!
 //! Usage: throughput [N] [WINDOW] [KANNEL_N] [KANNEL_CLIENTS]
 //! (defaults 100000 100 10000 16). Prints tab-separated result lines.
 
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use omacp_bearer::wdp::SegmentOptions;
 use omacp_bearer::wsp::SignedPushTemplate;
@@ -43,7 +49,9 @@ const XML: &str = r#"<?xml version="1.0"?>
 struct Counts {
     omacp: AtomicU64,
     kannel: AtomicU64,
-    kannel_last_ns: AtomicU64,
+    binds: AtomicU64,
+    /// Wall-clock ms of the last Kannel submit_sm the SMSC accepted.
+    kannel_last_ms: AtomicU64,
 }
 
 fn arg(i: usize, default: u64) -> u64 {
@@ -53,17 +61,96 @@ fn arg(i: usize, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+fn wall_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// CPU seconds (user + system) used so far by a process.
+fn cpu_secs(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |r| r.1);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    ticks as f64 / clock_ticks()
+}
+
+fn clock_ticks() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("smsc") {
+        runtime().block_on(smsc_process());
+        return;
+    }
     let n = arg(1, 100_000);
     let window = arg(2, 100) as usize;
     let kannel_n = arg(3, 10_000);
     let kannel_clients = arg(4, 16);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(run(n, window, kannel_n, kannel_clients));
+    runtime().block_on(run(n, window, kannel_n, kannel_clients));
+}
+
+/// The child: our SMSC; prints its address, then its counters whenever they change.
+async fn smsc_process() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (smsc, mut sink) = server::start(listener, SmscConfig::new("bench", vec![])).unwrap();
+    println!("addr {}", smsc.local_addr());
+    let counts = Arc::new(Counts::default());
+    let c = counts.clone();
+    tokio::spawn(async move {
+        while let Some(s) = sink.recv().await {
+            if s.system_id == "kannel" {
+                c.kannel.fetch_add(1, Ordering::Relaxed);
+                c.kannel_last_ms.store(wall_ms(), Ordering::Relaxed);
+            } else {
+                c.omacp.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    });
+    let mut last = String::new();
+    loop {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let line = format!(
+            "count {} {} {} {}",
+            counts.omacp.load(Ordering::Relaxed),
+            counts.kannel.load(Ordering::Relaxed),
+            counts.kannel_last_ms.load(Ordering::Relaxed),
+            smsc.stats().binds.load(Ordering::Relaxed)
+        );
+        if line != last {
+            println!("{line}");
+            last = line;
+        }
+    }
+}
+
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 async fn run(n: u64, window: usize, kannel_n: u64, kannel_clients: u64) {
@@ -71,19 +158,34 @@ async fn run(n: u64, window: usize, kannel_n: u64, kannel_clients: u64) {
         &omacp_doc::xml::parse(XML).expect("document parses"),
         &omacp_wbxml::EncodeOptions::default(),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (smsc, mut sink) = server::start(listener, SmscConfig::new("bench", vec![])).unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .arg("smsc")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the SMSC process");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let child = Child(child);
+    let smsc_pid = child.0.id().to_string();
+    let addr = lines
+        .next()
+        .and_then(Result::ok)
+        .and_then(|l| l.strip_prefix("addr ").map(str::to_owned))
+        .expect("SMSC address");
     let counts = Arc::new(Counts::default());
-    let t0 = Instant::now();
     let c = counts.clone();
-    tokio::spawn(async move {
-        while let Some(s) = sink.recv().await {
-            if s.system_id == "kannel" {
-                c.kannel.fetch_add(1, Ordering::Relaxed);
-                let ns = t0.elapsed().as_nanos() as u64;
-                c.kannel_last_ns.store(ns, Ordering::Relaxed);
-            } else {
-                c.omacp.fetch_add(1, Ordering::Relaxed);
+    std::thread::spawn(move || {
+        for l in lines.map_while(Result::ok) {
+            let f: Vec<u64> = l
+                .split_whitespace()
+                .skip(1)
+                .map(|x| x.parse().unwrap_or(0))
+                .collect();
+            if let [o, k, last, b] = f[..] {
+                c.omacp.store(o, Ordering::Relaxed);
+                c.kannel.store(k, Ordering::Relaxed);
+                c.kannel_last_ms.store(last, Ordering::Relaxed);
+                c.binds.store(b, Ordering::Relaxed);
             }
         }
     });
@@ -91,13 +193,13 @@ async fn run(n: u64, window: usize, kannel_n: u64, kannel_clients: u64) {
     // 1. omacp.
     let mut cfg = EsmeConfig::new("omacp", "pw");
     cfg.window = window;
-    let (client, mut events) =
-        Client::start(smsc.local_addr().to_string(), cfg, Reconnect::default()).unwrap();
+    let (client, mut events) = Client::start(addr.clone(), cfg, Reconnect::default()).unwrap();
     loop {
         if let Some(ClientEvent::Session(Event::Bound { .. })) = events.recv().await {
             break;
         }
     }
+    let (esme_cpu0, smsc_cpu0) = (cpu_secs("self"), cpu_secs(&smsc_pid));
     let start = Instant::now();
     let producer = {
         let client = client.clone();
@@ -118,12 +220,9 @@ async fn run(n: u64, window: usize, kannel_n: u64, kannel_clients: u64) {
     };
     let mut accepted = 0u64;
     while accepted < n {
-        let e = match tokio::time::timeout(Duration::from_secs(5), events.recv()).await {
+        let e = match tokio::time::timeout(Duration::from_secs(10), events.recv()).await {
             Ok(e) => e,
-            Err(_) => panic!(
-                "stalled: {accepted} acknowledged, SMSC accepted {}",
-                smsc.stats().submits.load(Ordering::Relaxed)
-            ),
+            Err(_) => panic!("stalled: {accepted} acknowledged"),
         };
         match e.expect("client alive") {
             ClientEvent::Session(Event::Accepted { .. }) => accepted += 1,
@@ -134,10 +233,14 @@ async fn run(n: u64, window: usize, kannel_n: u64, kannel_clients: u64) {
         }
     }
     let elapsed = start.elapsed();
+    let (esme_cpu, smsc_cpu) = (
+        cpu_secs("self") - esme_cpu0,
+        cpu_secs(&smsc_pid) - smsc_cpu0,
+    );
     producer.await.unwrap();
     client.close();
     println!(
-        "omacp\tmessages={n}\twindow={window}\tseconds={:.3}\tsubmit_sm_acked_per_s={:.0}",
+        "omacp\tmessages={n}\twindow={window}\tseconds={:.3}\tsubmit_sm_acked_per_s={:.0}\tcpu_s_esme={esme_cpu:.2}\tcpu_s_smsc={smsc_cpu:.2}",
         elapsed.as_secs_f64(),
         n as f64 / elapsed.as_secs_f64()
     );
@@ -146,7 +249,8 @@ async fn run(n: u64, window: usize, kannel_n: u64, kannel_clients: u64) {
     if kannel_n == 0 {
         return;
     }
-    let port = smsc.local_addr().port();
+    let port: u16 = addr.rsplit_once(':').unwrap().1.parse().unwrap();
+    let binds_before = counts.binds.load(Ordering::Relaxed);
     let Some(gw) = tokio::task::spawn_blocking(move || KannelGateway::start(port, "kannel", "kpw"))
         .await
         .unwrap()
@@ -155,13 +259,13 @@ async fn run(n: u64, window: usize, kannel_n: u64, kannel_clients: u64) {
         return;
     };
     let gw = Arc::new(gw);
-    let binds_before = smsc.stats().binds.load(Ordering::Relaxed);
     let end = Instant::now() + Duration::from_secs(30);
-    while smsc.stats().binds.load(Ordering::Relaxed) <= binds_before && Instant::now() < end {
+    while counts.binds.load(Ordering::Relaxed) <= binds_before && Instant::now() < end {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let smsc_cpu0 = cpu_secs(&smsc_pid);
     let start = Instant::now();
-    let start_ns = t0.elapsed().as_nanos() as u64;
+    let start_ms = wall_ms();
     let refused = Arc::new(AtomicU64::new(0));
     let mut workers = Vec::new();
     for w in 0..kannel_clients {
@@ -191,13 +295,13 @@ async fn run(n: u64, window: usize, kannel_n: u64, kannel_clients: u64) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let got = counts.kannel.load(Ordering::Relaxed);
-    let last = counts.kannel_last_ns.load(Ordering::Relaxed);
-    let smsc_secs = (last.saturating_sub(start_ns)) as f64 / 1e9;
+    let last = counts.kannel_last_ms.load(Ordering::Relaxed);
+    let smsc_secs = last.saturating_sub(start_ms) as f64 / 1e3;
     println!(
-        "kannel\tmessages={kannel_n}\tclients={kannel_clients}\thttp_refused={}\tsendota_accepted_per_s={:.0}\tsubmit_sm_received={got}\tseconds={smsc_secs:.3}\tsubmit_sm_acked_per_s={:.0}",
+        "kannel\tmessages={kannel_n}\tclients={kannel_clients}\thttp_refused={}\tsendota_accepted_per_s={:.0}\tsubmit_sm_received={got}\tseconds={smsc_secs:.3}\tsubmit_sm_acked_per_s={:.0}\tcpu_s_smsc={:.2}",
         refused.load(Ordering::Relaxed),
         want as f64 / http_elapsed.as_secs_f64(),
-        got as f64 / smsc_secs
+        got as f64 / smsc_secs,
+        cpu_secs(&smsc_pid) - smsc_cpu0
     );
-    smsc.shutdown();
 }
