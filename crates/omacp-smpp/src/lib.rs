@@ -5,6 +5,7 @@
 //! by default) move octets between them and sockets. Design notes: docs/smpp.md.
 #![forbid(unsafe_code)]
 
+mod codec;
 pub mod error;
 pub mod esme;
 pub mod pdu;

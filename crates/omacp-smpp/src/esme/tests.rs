@@ -2,6 +2,7 @@
 //! test ends by accounting for every message.
 
 use super::*;
+use crate::pdu::{DEFAULT_MAX_PDU, Password};
 use crate::receipt::MessageState;
 use crate::smsc::{Account, Faults, SmscConfig, SmscEvent, SmscSession};
 use std::collections::{BTreeMap, BTreeSet};
