@@ -67,7 +67,6 @@ async fn deliver(sb: &Sandbox, sms: Vec<Sm>) -> Vec<(String, MessageState)> {
     }
     client.close();
     receipts.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut ids = ids;
     ids.sort();
     assert_eq!(
         ids,
