@@ -49,12 +49,24 @@ async fn kannel_bearerbox_submits_to_our_sandbox_smsc() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
+    // smsbox opens its HTTP port a moment before it is connected to bearerbox; until then
+    // it closes requests without an answer.
     let k = kannel.clone();
-    let resp =
-        tokio::task::spawn_blocking(move || k.sendota(MSISDN, "USERPIN", "1234", EXAMPLE_XML))
-            .await
-            .unwrap()
-            .expect("sendota request");
+    let resp = tokio::task::spawn_blocking(move || {
+        let mut resp = String::new();
+        for _ in 0..40 {
+            resp = k
+                .sendota(MSISDN, "USERPIN", "1234", EXAMPLE_XML)
+                .unwrap_or_default();
+            if !resp.is_empty() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
+        resp
+    })
+    .await
+    .unwrap();
     assert!(resp.contains("Accepted"), "sendota refused: {resp}");
 
     // The handset applies the document, and both receipts are acknowledged by Kannel.
