@@ -382,6 +382,25 @@ impl KannelGateway {
             wait_listening(sendsms, wait),
             "smsbox did not open its sendsms port"
         );
+        // smsbox opens its HTTP port before it is connected to bearerbox and closes requests
+        // unanswered until then: wait for any HTTP answer.
+        let end = std::time::Instant::now() + wait;
+        while std::time::Instant::now() < end {
+            use std::io::{Read, Write};
+            let answered = std::net::TcpStream::connect(("127.0.0.1", sendsms))
+                .and_then(|mut s| {
+                    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
+                    s.write_all(b"GET /cgi-bin/sendsms HTTP/1.0\r\n\r\n")?;
+                    let mut r = String::new();
+                    s.read_to_string(&mut r)?;
+                    Ok(r.starts_with("HTTP/"))
+                })
+                .unwrap_or(false);
+            if answered {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
         Some(gw)
     }
 
