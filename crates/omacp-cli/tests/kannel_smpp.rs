@@ -122,3 +122,108 @@ async fn kannel_bearerbox_submits_to_our_sandbox_smsc() {
     assert_eq!(run("4321").status.code(), Some(1));
     sb.smsc().shutdown();
 }
+
+/// A dlr-url endpoint: every request's query pairs, on a channel.
+fn dlr_listener() -> (u16, std::sync::mpsc::Receiver<Vec<(String, String)>>) {
+    use std::io::{BufRead, BufReader, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for s in l.incoming().map_while(Result::ok) {
+            let mut line = String::new();
+            let mut r = BufReader::new(&s);
+            if r.read_line(&mut line).is_ok() {
+                let target = line.split_whitespace().nth(1).unwrap_or("");
+                let _ = tx.send(omacp_smpp::kannel::query_pairs(target));
+            }
+            let _ = (&s).write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    (port, rx)
+}
+
+/// Kannel as the outgoing gateway: we sign and segment, Kannel's `sendsms` carries each
+/// segment (binary UDH + data) over SMPP to the sandbox, the handset applies it, and the
+/// delivery reports come back to our `dlr-url` (SMSC accepted, then delivered).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kannel_sendsms_with_udh_and_dlr_url() {
+    use omacp_bearer::wdp::{SegmentOptions, segment};
+    use omacp_bearer::wsp::{ContentType, PushPdu};
+    use omacp_sec::{Credentials, Imsi, SecMethod, sign};
+    use omacp_smpp::kannel::{DLR_MASK_ALL, DlrType, SendSms};
+    use omacp_smpp::receipt::MessageState;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let imsi = "001010123456789";
+    let handset = HandsetSpec {
+        msisdn: MSISDN.into(),
+        imsi: imsi.into(),
+        pin: None,
+    };
+    let sb = Sandbox::start(
+        listener,
+        SmscConfig::new("omacp-sandbox", vec![]),
+        &[handset],
+    )
+    .unwrap();
+    let Some(kannel) = KannelGateway::start(port, "kannel", "kpw") else {
+        skip!("Kannel bearerbox/smsbox not installed");
+    };
+    let stats = sb.smsc().stats();
+    let end = Instant::now() + WAIT;
+    while stats.binds.load(Ordering::Relaxed) == 0 {
+        assert!(Instant::now() < end, "bearerbox never bound to our SMSC");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let imsi = Imsi::parse(imsi).unwrap();
+    let creds = Credentials {
+        imsi: Some(&imsi),
+        pin: None,
+    };
+    let body = omacp_testkit::vectors::EXAMPLE_WBXML;
+    let mac = sign(SecMethod::NetwPin, &creds, &body).unwrap().to_hex();
+    let mut pdu = Vec::new();
+    PushPdu::new(1, ContentType::signed(SecMethod::NetwPin, &mac), &body).encode(&mut pdu);
+    let segments = segment(&pdu, &SegmentOptions::default()).unwrap();
+    assert_eq!(segments.len(), 2);
+    let (dlr_port, dlrs) = dlr_listener();
+    let kannel = std::sync::Arc::new(kannel);
+    for (i, seg) in segments.iter().enumerate() {
+        let url = format!("http://127.0.0.1:{dlr_port}/dlr?seg={i}&type=%d");
+        let mut sms = SendSms::segment(MSISDN, "12345", seg).unwrap();
+        sms.dlr_mask = DLR_MASK_ALL;
+        sms.dlr_url = Some(&url);
+        let path = sms.path("omacp", "omacp");
+        let k = kannel.clone();
+        let resp = tokio::task::spawn_blocking(move || k.get(&path))
+            .await
+            .unwrap()
+            .expect("sendsms request");
+        assert!(resp.contains("Accepted"), "sendsms refused: {resp}");
+    }
+
+    // Both segments: accepted by the SMSC (8) and delivered (1), as DLRs to our URL.
+    let mut seen = std::collections::BTreeSet::new();
+    while seen.len() < 4 {
+        let q = tokio::task::block_in_place(|| dlrs.recv_timeout(WAIT))
+            .unwrap_or_else(|_| panic!("DLRs so far: {seen:?}; sandbox: {:#?}", sb.records()));
+        let get = |k: &str| q.iter().find(|p| p.0 == k).map(|p| p.1.clone());
+        let seg: usize = get("seg").unwrap().parse().unwrap();
+        let t = DlrType::from_value(get("type").unwrap().parse().unwrap()).unwrap();
+        assert_ne!(t.state(), MessageState::Rejected, "{q:?}");
+        seen.insert((seg, t.value()));
+    }
+    assert_eq!(
+        seen.into_iter().collect::<Vec<_>>(),
+        [(0, 1), (0, 8), (1, 1), (1, 8)]
+    );
+    assert!(
+        sb.records()
+            .iter()
+            .any(|r| matches!(&r.what, Happened::Applied(a) if a.contains("sec NETWPIN")))
+    );
+    sb.smsc().shutdown();
+}

@@ -8,6 +8,7 @@
 mod codec;
 pub mod error;
 pub mod esme;
+pub mod kannel;
 pub mod pdu;
 pub mod push;
 pub mod receipt;

@@ -349,7 +349,7 @@ impl KannelGateway {
                  log-file = \"{}\"\nlog-level = 2\ndlr-storage = internal\n\n\
                  group = smsc\nsmsc = smpp\nsmsc-id = omacp\nhost = 127.0.0.1\nport = {smsc_port}\n\
                  transceiver-mode = true\nsmsc-username = {system_id}\nsmsc-password = {password}\n\
-                 system-type = \"\"\ninterface-version = 34\nmsg-id-type = 0x01\n\n\
+                 system-type = \"\"\ninterface-version = 34\n\n\
                  group = smsbox\nbearerbox-host = 127.0.0.1\nbearerbox-port = {boxp}\n\
                  sendsms-port = {sendsms}\nsendsms-interface = 127.0.0.1\nlog-file = \"{}\"\nlog-level = 2\n\n\
                  group = sendsms-user\nusername = omacp\npassword = omacp\nmax-messages = 10\nconcatenation = true\n",
@@ -402,6 +402,17 @@ impl KannelGateway {
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
         Some(gw)
+    }
+
+    /// GETs `path` (e.g. a `/cgi-bin/sendsms?…` request) from smsbox; returns the answer.
+    pub fn get(&self, path: &str) -> std::io::Result<String> {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.sendsms_port))?;
+        s.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
+        write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
+        let mut resp = String::new();
+        s.read_to_string(&mut resp)?;
+        Ok(resp)
     }
 
     /// POSTs a CP document (XML) to `/cgi-bin/sendota` for `to`; returns Kannel's answer
