@@ -141,6 +141,9 @@ async fn run(
         esme.connected(Instant::now().into_std());
         let mut buf = vec![0u8; 64 * 1024];
         let mut out = Vec::with_capacity(64 * 1024);
+        // One timer re-armed from the session's deadline, not a new one per turn.
+        let timer = tokio::time::sleep(std::time::Duration::ZERO);
+        tokio::pin!(timer);
         loop {
             esme.take_transmit(&mut out);
             if !out.is_empty() {
@@ -182,6 +185,11 @@ async fn run(
                 continue;
             }
             let deadline = esme.poll_timeout().map(Instant::from_std);
+            if let Some(d) = deadline
+                && d != timer.deadline()
+            {
+                timer.as_mut().reset(d);
+            }
             tokio::select! {
                 r = rd.read(&mut buf) => match r {
                     Ok(0) | Err(_) => esme.connection_lost(Instant::now().into_std()),
@@ -210,7 +218,9 @@ async fn run(
                         };
                     }
                 }
-                _ = sleep_until(deadline) => esme.handle_timeout(Instant::now().into_std()),
+                _ = &mut timer, if deadline.is_some() => {
+                    esme.handle_timeout(Instant::now().into_std())
+                }
             }
         }
     }
@@ -220,12 +230,5 @@ async fn run(
 fn forward(esme: &mut Esme, events: &mpsc::UnboundedSender<ClientEvent>) {
     while let Some(e) = esme.poll_event() {
         let _ = events.send(ClientEvent::Session(e));
-    }
-}
-
-async fn sleep_until(t: Option<Instant>) {
-    match t {
-        Some(t) => tokio::time::sleep_until(t).await,
-        None => std::future::pending().await,
     }
 }

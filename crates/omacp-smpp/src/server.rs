@@ -264,8 +264,7 @@ async fn session(
             break;
         }
         // A receipt held for reordering goes out if nothing else follows soon.
-        let flush =
-            tokio::time::sleep(Duration::from_millis(if reorder { 200 } else { 3_600_000 }));
+        let flush = tokio::time::sleep(Duration::from_millis(200));
         tokio::select! {
             r = rd.read(&mut buf) => match r {
                 Ok(0) | Err(_) => break 'run,
@@ -288,7 +287,7 @@ async fn session(
                 Some(SessionCmd::Unbind) => s.unbind(),
                 None => {}
             },
-            _ = flush => s.flush_receipts(),
+            _ = flush, if reorder => s.flush_receipts(),
         }
     }
     // Receipts this session will never send go to another session of the same ESME.
