@@ -122,6 +122,9 @@ async fn run(
             Ok(s) => s,
             Err(e) => {
                 failures += 1;
+                if (closing || !cmds_open) && esme.is_idle() {
+                    break;
+                }
                 if reconnect.max_failures > 0 && failures >= reconnect.max_failures {
                     esme.fail_queued(Status::SYSTEM_ERROR);
                     forward(&mut esme, &events);
