@@ -126,6 +126,9 @@ async fn run(
                     break;
                 }
                 if reconnect.max_failures > 0 && failures >= reconnect.max_failures {
+                    // Messages still in the command channel are reported too; the status
+                    // is the nearest SMPP one, the reason (NotSent) says what happened.
+                    drain(&mut cmds, &mut esme);
                     esme.fail_queued(Status::SYSTEM_ERROR);
                     forward(&mut esme, &events);
                     break;
@@ -171,6 +174,7 @@ async fn run(
                 let refused = matches!(reason, CloseReason::BindRefused(_));
                 if refused || (closing && esme.is_idle()) || (!cmds_open && esme.is_idle()) {
                     if let CloseReason::BindRefused(s) = reason {
+                        drain(&mut cmds, &mut esme);
                         esme.fail_queued(s);
                         forward(&mut esme, &events);
                     }
@@ -228,6 +232,16 @@ async fn run(
         }
     }
     let _ = events.send(ClientEvent::Stopped);
+}
+
+/// Moves every submit still in the command channel into the (closed) session's queue.
+fn drain(cmds: &mut mpsc::UnboundedReceiver<Cmd>, esme: &mut Esme) {
+    let now = Instant::now().into_std();
+    while let Ok(c) = cmds.try_recv() {
+        if let Cmd::Submit(k, sm) = c {
+            esme.submit(k, *sm, now);
+        }
+    }
 }
 
 fn forward(esme: &mut Esme, events: &mpsc::UnboundedSender<ClientEvent>) {

@@ -161,3 +161,36 @@ async fn wrong_password_stops_and_fails_the_queue() {
         1
     );
 }
+
+#[tokio::test]
+async fn unreachable_smsc_fails_every_message() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let reconnect = Reconnect {
+        initial: Duration::from_millis(5),
+        max_failures: 2,
+        ..Reconnect::default()
+    };
+    let (client, mut events) = Client::start(
+        format!("127.0.0.1:{port}"),
+        EsmeConfig::new("omacp", "pw"),
+        reconnect,
+    )
+    .unwrap();
+    for i in 0..3 {
+        client.submit(i, sm(i)).unwrap();
+    }
+    let mut failed = BTreeSet::new();
+    while let Some(e) = events.recv().await {
+        match e {
+            ClientEvent::Session(Event::Failed { key, .. }) => {
+                failed.insert(key);
+            }
+            ClientEvent::Stopped => break,
+            _ => {}
+        }
+    }
+    assert_eq!(failed, (0..3).collect());
+}

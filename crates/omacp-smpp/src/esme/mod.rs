@@ -31,6 +31,8 @@ pub enum FailReason {
     Permanent,
     /// Temporary errors on every allowed attempt.
     AttemptsExhausted,
+    /// Never sent: the SMSC could not be reached or refused the bind (the status says which).
+    NotSent,
 }
 
 /// Why the session ended.
@@ -488,7 +490,7 @@ impl Esme {
             self.events.push_back(Event::Failed {
                 key: m.key,
                 status,
-                reason: FailReason::Permanent,
+                reason: FailReason::NotSent,
             });
         }
     }
