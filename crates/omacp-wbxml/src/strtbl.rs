@@ -77,9 +77,9 @@ fn suffix_boundary(s: &[u8], mut l: usize) -> usize {
 /// Picks table strings for attribute strings given as `(text, cost without a table)`,
 /// one entry per use.
 pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
-    uses.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut cands: Vec<Cand<'d>> = Vec::with_capacity(uses.len());
-    for &(t, base) in uses.iter() {
+    for i in sorted(uses.len(), |i| uses[i as usize].0) {
+        let (t, base) = uses[i as usize];
         match cands.last_mut() {
             Some(c) if c.text == t => c.count += 1,
             _ => cands.push(Cand {
@@ -99,9 +99,8 @@ pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
 
     // Phase 1: suffix families. In reversed-bytes order the strings ending with `t`
     // follow `t` directly, so each string's family parent is its successor.
-    let mut rev: Vec<u32> = (0..cands.len() as u32).collect();
     let reversed = Reversed::new(cands.iter().map(|c| c.text));
-    rev.sort_unstable_by(|&a, &b| reversed.get(a).cmp(reversed.get(b)));
+    let rev: Vec<u32> = sorted(cands.len(), |i| reversed.get(i));
     let mut head = vec![u32::MAX; cands.len()];
     let mut gain = vec![0i64; cands.len()];
     for k in (0..rev.len()).rev() {
@@ -311,6 +310,24 @@ pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
             .then(a.0.cmp(b.0))
     });
     keep.into_iter().map(|(s, _)| s).collect()
+}
+
+/// The indexes `0..n` in the byte order of `text(i)` (ties in any order). Sorting
+/// (prefix, index) pairs by a big-endian 8-byte prefix first settles most comparisons
+/// without a `memcmp` call; the prefix order agrees with the byte order because a
+/// shorter string's zero padding sorts first exactly as its end does.
+fn sorted<'t>(n: usize, text: impl Fn(u32) -> &'t [u8]) -> Vec<u32> {
+    let mut keyed: Vec<(u64, u32)> = (0..n as u32)
+        .map(|i| {
+            let s = text(i);
+            let mut b = [0u8; 8];
+            let k = s.len().min(8);
+            b[..k].copy_from_slice(&s[..k]);
+            (u64::from_be_bytes(b), i)
+        })
+        .collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| text(a.1).cmp(text(b.1))));
+    keyed.into_iter().map(|(_, i)| i).collect()
 }
 
 /// The byte ranges of each candidate claimed by accepted pieces: per-candidate lists
