@@ -362,6 +362,7 @@ pub(crate) struct Scratch {
     steps: Vec<Step>,
     used: Vec<u32>,
     uses: Vec<(&'static [u8], u32)>,
+    pools: strtbl::Pools,
     /// The encoding.
     pub out: Vec<u8>,
 }
@@ -459,18 +460,27 @@ impl<'d> Job<'_, 'd> {
 /// [`Document`] has an encoding (a value containing U+0000 uses ENTITY, which this
 /// crate's decoder accepts but XML cannot carry).
 pub fn encode(doc: &Document, opts: &EncodeOptions) -> Vec<u8> {
-    let mut items = Vec::with_capacity(64);
-    let mut slots = Vec::with_capacity(64);
-    let fixed = collect(doc, &mut items, &mut slots);
-    let mut sc = Scratch {
-        arena: Arena::with_capacity(slots.len()),
-        vals: Vec::with_capacity(slots.len() / 2),
-        infos: Vec::with_capacity(slots.len()),
-        steps: Vec::with_capacity(16),
-        ..Scratch::default()
-    };
-    encode_slots(&items, &slots, fixed, opts, &mut sc);
-    sc.out
+    // One set of buffers per thread, reused by later calls (a re-entrant call would
+    // find none and make its own); kept only after documents of ordinary size.
+    thread_local! {
+        static CACHE: std::cell::Cell<Option<Box<Cache>>> = const { std::cell::Cell::new(None) };
+    }
+    let mut c = CACHE.with(std::cell::Cell::take).unwrap_or_default();
+    let slots = std::mem::take(&mut c.slots);
+    c.slots = encode_doc(doc, opts, &mut c.items, slots, &mut c.sc);
+    let out = std::mem::take(&mut c.sc.out);
+    if c.items.capacity() <= 4096 {
+        CACHE.with(|cell| cell.set(Some(c)));
+    }
+    out
+}
+
+/// The buffers [`encode`] keeps per thread.
+#[derive(Debug, Default)]
+struct Cache {
+    items: Vec<Item>,
+    slots: Vec<Slot<'static>>,
+    sc: Scratch,
 }
 
 /// [`encode`] with reusable buffers: `items`, `slots` scratch vectors.
@@ -507,6 +517,7 @@ pub(crate) fn encode_slots<'d>(
         steps,
         used,
         uses,
+        pools,
         out,
     } = sc;
     arena.clear();
@@ -585,7 +596,8 @@ pub(crate) fn encode_slots<'d>(
             v.plain.iter().flatten().copied().min().unwrap_or(INF),
         ))
     }));
-    let entries = strtbl::select(&mut u);
+    let mut entries = Vec::new();
+    strtbl::select(&u, pools, &mut entries);
     *uses = recycle(u);
     if entries.is_empty() {
         job.emit(
