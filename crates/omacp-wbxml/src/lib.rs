@@ -27,8 +27,10 @@
 
 pub mod compile;
 pub mod decode;
+mod emit;
 pub mod encode;
 pub mod error;
+mod flatten;
 pub mod header;
 pub mod limits;
 pub mod parser;
