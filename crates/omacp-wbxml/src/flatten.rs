@@ -114,3 +114,25 @@ pub(crate) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
     v.clear();
     v.into_iter().map(|_| unreachable!("empty")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The buffer survives the change of lifetime (what makes the pooled vectors of
+    /// borrowed strings allocation-free in steady state).
+    #[test]
+    fn recycle_keeps_the_allocation() {
+        let text = String::from("abc");
+        let mut v: Vec<Slot<'_>> = Vec::with_capacity(64);
+        v.push(Slot {
+            attr: Attr::Name,
+            text: &text,
+        });
+        let ptr = v.as_ptr() as usize;
+        let kept: Vec<Slot<'static>> = recycle(v);
+        assert!(kept.is_empty());
+        assert_eq!(kept.capacity(), 64);
+        assert_eq!(kept.as_ptr() as usize, ptr);
+    }
+}
