@@ -91,8 +91,8 @@ pub enum Happened {
         message_id: String,
         /// The sender's address.
         from: String,
-        /// Its length.
-        octets: usize,
+        /// The SMS user data (UDH ‖ payload) as received.
+        user_data: Vec<u8>,
     },
     /// The user was asked for a PIN: the prompt text as a phone would word it.
     PinPrompt(String),
@@ -131,8 +131,12 @@ impl std::fmt::Display for Record {
             Happened::Received {
                 message_id,
                 from,
-                octets,
-            } => write!(f, "received SMS {message_id} from {from} ({octets} octets)"),
+                user_data,
+            } => write!(
+                f,
+                "received SMS {message_id} from {from} ({} octets)",
+                user_data.len()
+            ),
             Happened::PinPrompt(p) => write!(f, "PIN prompt shown: \"{p}\""),
             Happened::Confirmation(c) => write!(f, "confirmation shown: \"{c}\""),
             Happened::Applied(a) => write!(f, "settings applied: {a}"),
@@ -155,8 +159,14 @@ struct Phone {
 
 #[derive(Default)]
 struct Shared {
-    records: Vec<Record>,
+    records: std::collections::VecDeque<Record>,
 }
+
+/// Records kept (the oldest are dropped beyond this; the live feed sees every one).
+pub const MAX_RECORDS: usize = 100_000;
+
+/// A segment whose message is still incomplete after this long is answered EXPIRED.
+pub const SEGMENT_EXPIRY_MS: u64 = 10 * 60 * 1000;
 
 /// A running sandbox.
 #[derive(Clone)]
@@ -250,9 +260,15 @@ impl Sandbox {
         Ok(())
     }
 
-    /// Every record so far.
+    /// The records so far (at most [`MAX_RECORDS`], oldest first).
     pub fn records(&self) -> Vec<Record> {
-        self.shared.lock().expect("records").records.clone()
+        self.shared
+            .lock()
+            .expect("records")
+            .records
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// A live feed of records (for printing).
@@ -273,7 +289,11 @@ impl Sandbox {
             what,
         };
         let _ = self.feed.send(r.clone());
-        self.shared.lock().expect("records").records.push(r);
+        let mut shared = self.shared.lock().expect("records");
+        if shared.records.len() == MAX_RECORDS {
+            shared.records.pop_front();
+        }
+        shared.records.push_back(r);
     }
 
     fn receipt(&self, msisdn: &str, message_id: String, submitted_ms: u64, state: MessageState) {
@@ -323,9 +343,14 @@ impl Sandbox {
             Happened::Received {
                 message_id: s.message_id.clone(),
                 from: s.sm.source_addr.clone(),
-                octets: s.sm.short_message.len(),
+                user_data: s.sm.short_message.clone(),
             },
         );
+        // Segments of messages that never completed: the phone gave up on them.
+        let (stale, live): (Vec<_>, Vec<_>) = std::mem::take(&mut phone.pending)
+            .into_iter()
+            .partition(|(_, t)| at.saturating_sub(*t) > SEGMENT_EXPIRY_MS);
+        phone.pending = live;
         phone.pending.push((s.message_id, at));
         let answers = Answers {
             pin: phone.pin.clone(),
@@ -336,6 +361,9 @@ impl Sandbox {
         if !udhi {
             let pending = std::mem::take(&mut phone.pending);
             drop(phones);
+            for (id, t) in stale {
+                self.receipt(&msisdn, id, t, MessageState::Expired);
+            }
             for (id, t) in pending {
                 self.receipt(&msisdn, id, t, MessageState::Delivered);
             }
@@ -410,6 +438,9 @@ impl Sandbox {
             None => Vec::new(),
         };
         drop(phones);
+        for (id, t) in stale {
+            self.receipt(&msisdn, id, t, MessageState::Expired);
+        }
         for h in happened {
             self.record(&msisdn, h);
         }

@@ -45,6 +45,9 @@ pub enum ApiError {
     /// The profile or its values are not acceptable.
     #[error(transparent)]
     Template(#[from] TemplateError),
+    /// Too many attempts; try later.
+    #[error("too many attempts; try again later")]
+    RateLimited,
     /// Something failed inside the server (logged, not shown).
     #[error("internal error")]
     Internal,
@@ -60,6 +63,7 @@ impl ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Conflict(_) | ApiError::Idempotency(_) => StatusCode::CONFLICT,
             ApiError::Template(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -76,6 +80,7 @@ impl ApiError {
             ApiError::Template(TemplateError::OutOfScope(_)) => "out_of_scope",
             ApiError::Template(TemplateError::Invalid(_)) => "validation_failed",
             ApiError::Template(_) => "bad_template",
+            ApiError::RateLimited => "rate_limited",
             ApiError::Internal => "internal",
         }
     }

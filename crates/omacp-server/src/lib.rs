@@ -11,6 +11,7 @@ pub mod api;
 pub mod auth;
 pub mod bootstrap;
 pub mod config;
+pub mod csv_import;
 pub mod error;
 pub mod ops;
 pub mod serve;
@@ -36,6 +37,8 @@ pub struct Shared {
     pub config: Config,
     /// The trusted HTTP context (cache, rate limits).
     pub thc: thc::Thc,
+    /// Password attempts per `tenant/username` (slows guessing; per process).
+    pub login_limit: thc::ratelimit::RateLimiter,
 }
 
 /// Cheap-to-clone handle on [`Shared`].
@@ -53,7 +56,14 @@ impl AppState {
     /// State over an opened store.
     pub fn new(store: Store, config: Config) -> AppState {
         let thc = thc::Thc::new(&config.thc);
-        AppState(Arc::new(Shared { store, config, thc }))
+        // A burst of 10 attempts, then one every 6 s.
+        let login_limit = thc::ratelimit::RateLimiter::new(1.0 / 6.0, 10.0);
+        AppState(Arc::new(Shared {
+            store,
+            config,
+            thc,
+            login_limit,
+        }))
     }
 }
 

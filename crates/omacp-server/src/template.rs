@@ -304,6 +304,31 @@ pub fn check(template: &str, vars: &[Variable], scope: &Scope) -> Result<(), Tem
     document(&filled, scope).map(|_| ())
 }
 
+/// Fills a profile for one subscriber (their stored values and the built-ins), with
+/// `overrides` (a campaign's values) taking precedence, then parses, validates and checks
+/// the tenant's current scope. What every sending path (THC, campaigns) calls, so the scope
+/// is enforced again at send time.
+pub fn render_for(
+    profile: &crate::store::profiles::Profile,
+    sub: &crate::store::subscribers::Subscriber,
+    overrides: &BTreeMap<String, String>,
+    scope: &Scope,
+) -> Result<(String, Document), TemplateError> {
+    let filled = fill(&profile.template, &profile.variables, &|name| {
+        if let Some(v) = overrides.get(name) {
+            return Some(v.clone());
+        }
+        match name {
+            "msisdn" => Some(sub.msisdn.clone()),
+            "imsi" => sub.imsi.clone(),
+            "imei" => sub.imei.clone(),
+            n => sub.vars.get(n).cloned(),
+        }
+    })?;
+    let doc = document(&filled, scope)?;
+    Ok((filled, doc))
+}
+
 /// Sizes of a filled profile as it would be sent.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Preview {
@@ -313,6 +338,50 @@ pub struct Preview {
     pub wbxml_size: usize,
     /// SMS segments per SEC method (`none`, `NETWPIN`, …) as a signed WAP Push.
     pub sms_count: BTreeMap<String, usize>,
+    /// How the subscriber's device model (found by the IMEI's TAC) copes with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceFit>,
+}
+
+/// What a device model says about a document: used to choose a SEC method and to refuse
+/// what the handset cannot take.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DeviceFit {
+    /// The model's name.
+    pub model: String,
+    /// APPIDs in the document the model does not list.
+    pub unsupported_appids: Vec<String>,
+    /// SEC methods the model verifies and whose push fits its segment limit, cheapest first.
+    pub usable_sec: Vec<String>,
+}
+
+/// Checks a previewed document against a device model.
+pub fn device_fit(
+    doc: &Document,
+    preview: &Preview,
+    model: &crate::store::devices::DeviceModel,
+) -> DeviceFit {
+    let unsupported_appids = doc
+        .characteristics
+        .iter()
+        .filter(|c| c.kind == "APPLICATION")
+        .filter_map(|c| c.value("APPID"))
+        .filter(|a| !model.appids.iter().any(|m| m.eq_ignore_ascii_case(a)))
+        .map(str::to_string)
+        .collect();
+    let mut usable: Vec<(usize, String)> = model
+        .sec_methods
+        .iter()
+        .filter_map(|m| SecMethod::from_text(m).and_then(SecMethod::name))
+        .filter_map(|name| preview.sms_count.get(name).map(|n| (*n, name.to_string())))
+        .filter(|(n, _)| (*n as i64) <= model.max_segments)
+        .collect();
+    usable.sort();
+    DeviceFit {
+        model: model.name.clone(),
+        unsupported_appids,
+        usable_sec: usable.into_iter().map(|(_, n)| n).collect(),
+    }
 }
 
 /// Encodes a filled, checked document and counts the SMS each SEC method would take: the
@@ -343,6 +412,7 @@ pub fn preview(xml_text: String, doc: &Document) -> Preview {
         xml: xml_text,
         wbxml_size: wbxml.len(),
         sms_count,
+        device: None,
     }
 }
 
@@ -394,6 +464,25 @@ mod tests {
             check(T, &vars(), &scope),
             Err(TemplateError::OutOfScope(_))
         ));
+    }
+
+    proptest::proptest! {
+        // A value can never change the document's structure: whatever printable text a
+        // subscriber variable holds comes back out of the parsed document unchanged.
+        #[test]
+        fn any_value_round_trips_as_one_parm_value(v in "[ -~\u{a0}-\u{2ff}]{0,80}") {
+            let vars = vars();
+            let filled = fill(T, &vars, &|n| (n == "apn_name").then(|| v.clone())).unwrap();
+            let doc = xml::parse(&filled).unwrap();
+            proptest::prop_assert_eq!(doc.characteristics.len(), 1);
+            proptest::prop_assert_eq!(doc.characteristics[0].value("NAME"), Some(v.as_str()));
+        }
+
+        #[test]
+        fn placeholder_scan_never_panics(t in ".{0,200}") {
+            let _ = placeholders(&t);
+            let _ = fill(&t, &[], &|_| Some("x".into()));
+        }
     }
 
     #[test]

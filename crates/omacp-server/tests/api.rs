@@ -36,6 +36,19 @@ async fn whole_api(db: Db) {
         .await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
 
+    // Password guessing is slowed per tenant/username: a burst of 10, then 429.
+    let mut last = StatusCode::OK;
+    for _ in 0..11 {
+        last = anon
+            .post(
+                "/api/v1/sessions",
+                json!({"tenant": "operator", "username": "nobody", "password": "guess-guess"}),
+            )
+            .await
+            .0;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+
     let (st, me) = admin.get("/api/v1/me").await;
     assert_eq!(st, StatusCode::OK);
     assert_eq!(me["user"]["role"], "admin");

@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::store::profiles::{self, Profile, ProfileInput};
 use crate::store::users::Role;
-use crate::store::{Page, subscribers, tenants};
+use crate::store::{Page, devices, subscribers, tenants};
 use crate::template::{self, Preview, ThcSec, Variable};
 
 type JsonBody<T> = Result<Json<T>, axum::extract::rejection::JsonRejection>;
@@ -228,5 +228,11 @@ pub async fn preview(
         }
     })?;
     let doc = template::document(&filled, &tenant.scope)?;
-    Ok(Json(template::preview(filled, &doc)))
+    let mut pv = template::preview(filled, &doc);
+    if let Some(imei) = sub.as_ref().and_then(|s| s.imei.as_deref())
+        && let Some(model) = devices::for_imei(&st.store, p.tenant(), imei).await?
+    {
+        pv.device = Some(template::device_fit(&doc, &pv, &model));
+    }
+    Ok(Json(pv))
 }

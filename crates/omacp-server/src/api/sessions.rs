@@ -57,6 +57,12 @@ pub async fn login(
         .map_err(|_| ApiError::BadRequest("body too large".into()))?;
     let form: LoginRequest =
         serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    if !st
+        .login_limit
+        .allow(&format!("{}/{}", form.tenant, form.username))
+    {
+        return Err(ApiError::RateLimited);
+    }
     let found = users::for_login(&st.store, &form.tenant, &form.username).await?;
     let ok = match &found {
         Some((_, hash)) => verify_password(&form.password, hash),

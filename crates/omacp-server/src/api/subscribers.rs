@@ -1,7 +1,5 @@
 //! Subscribers: CRUD, search, and CSV import with a per-line report.
 
-use std::collections::BTreeMap;
-
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
@@ -10,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Principal, idempotent};
 use crate::AppState;
+use crate::csv_import::{self, LineError};
 use crate::error::ApiError;
 use crate::store::subscribers::{self, Search, Subscriber, SubscriberInput};
 use crate::store::users::Role;
@@ -28,9 +27,6 @@ pub(super) fn router() -> Router<AppState> {
             get(read).put(update).delete(remove),
         )
 }
-
-/// Most lines one CSV import takes.
-pub const MAX_IMPORT_LINES: usize = 100_000;
 
 /// Normalises and checks a subscriber; the error is for people (never echoes values).
 async fn normalise(
@@ -214,15 +210,6 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// One refused CSV line.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct LineError {
-    /// 1-based line number in the upload.
-    pub line: usize,
-    /// Why it was refused.
-    pub message: String,
-}
-
 /// What an import did.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ImportReport {
@@ -245,85 +232,16 @@ pub async fn import(
 ) -> Result<Json<ImportReport>, ApiError> {
     p.require(&st, Role::Editor, "subscriber.import", None)
         .await?;
-    let mut lines = body.lines().enumerate();
-    let Some((_, head)) = lines.next() else {
-        return Err(ApiError::BadRequest(
-            "empty upload: the first line must name the columns".into(),
-        ));
-    };
-    let cols: Vec<String> = head
-        .split(',')
-        .map(|c| c.trim().to_ascii_lowercase())
-        .collect();
-    if !cols.iter().any(|c| c == "msisdn") {
-        return Err(ApiError::BadRequest(
-            "the header line must have an msisdn column".into(),
-        ));
-    }
-    if let Some(c) = cols.iter().find(|c| {
-        !matches!(
-            c.as_str(),
-            "msisdn" | "imsi" | "imei" | "labels" | "profile_id"
-        ) && !c.starts_with("var:")
-    }) {
-        return Err(ApiError::BadRequest(format!("unknown column {c:?}")));
-    }
+    let parsed = csv_import::parse(&body).map_err(ApiError::BadRequest)?;
+    let mut errors = parsed.errors;
     let mut good = Vec::new();
-    let mut errors = Vec::new();
-    for (i, line) in lines {
-        if line.trim().is_empty() {
-            continue;
-        }
-        if i > MAX_IMPORT_LINES {
-            errors.push(LineError {
-                line: i + 1,
-                message: format!("more than {MAX_IMPORT_LINES} lines; rest ignored"),
-            });
-            break;
-        }
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        if fields.len() != cols.len() {
-            errors.push(LineError {
-                line: i + 1,
-                message: format!("{} fields, header has {}", fields.len(), cols.len()),
-            });
-            continue;
-        }
-        let mut s = SubscriberInput::default();
-        let mut vars = BTreeMap::new();
-        for (c, f) in cols.iter().zip(&fields) {
-            match c.as_str() {
-                "msisdn" => s.msisdn = f.to_string(),
-                "imsi" => s.imsi = Some(f.to_string()),
-                "imei" => s.imei = Some(f.to_string()),
-                "labels" => s.labels = f.split(';').map(str::to_string).collect(),
-                "profile_id" => s.profile_id = Some(f.to_string()),
-                v => {
-                    if !f.is_empty() {
-                        vars.insert(v.trim_start_matches("var:").to_string(), f.to_string());
-                    }
-                }
-            }
-        }
-        s.vars = vars;
+    for (line, s) in parsed.rows {
         match normalise(&st, p.tenant(), s).await {
-            Ok(s)
-                if good
-                    .iter()
-                    .any(|g: &(usize, SubscriberInput)| g.1.msisdn == s.msisdn) =>
-            {
-                errors.push(LineError {
-                    line: i + 1,
-                    message: "msisdn repeated in this upload".into(),
-                })
-            }
-            Ok(s) => good.push((i + 1, s)),
-            Err(m) => errors.push(LineError {
-                line: i + 1,
-                message: m,
-            }),
+            Ok(s) => good.push((line, s)),
+            Err(message) => errors.push(LineError { line, message }),
         }
     }
+    errors.sort_by_key(|e| e.line);
     let list: Vec<SubscriberInput> = good.into_iter().map(|(_, s)| s).collect();
     if !list.is_empty() {
         subscribers::upsert_many(&st.store, p.tenant(), &list).await?;

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use omacp_bearer::http::format_content_type;
@@ -38,6 +38,9 @@ pub struct Thc {
     per_subscriber: RateLimiter,
     per_source: RateLimiter,
     header: axum::http::HeaderName,
+    // Registered once: the hot path must not look counters up by name per request.
+    served: metrics::Counter,
+    not_modified: metrics::Counter,
 }
 
 impl Thc {
@@ -51,6 +54,8 @@ impl Thc {
                 .msisdn_header
                 .parse()
                 .unwrap_or(axum::http::HeaderName::from_static("x-msisdn")),
+            served: metrics::counter!("omacp_thc_requests_total", "outcome" => "served"),
+            not_modified: metrics::counter!("omacp_thc_requests_total", "outcome" => "not_modified"),
         }
     }
 }
@@ -61,7 +66,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn plain(status: StatusCode, code: &'static str, outcome: &'static str) -> Response {
-    metrics::counter!("omacp_thc_requests_total", "outcome" => outcome).increment(1);
+    metrics::counter!("omacp_thc_requests_total", "outcome" => code).increment(1);
     (
         status,
         [(header::CONTENT_TYPE, "application/json")],
@@ -82,11 +87,13 @@ async fn fetch(
     State(st): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(slug): Path<String>,
-    headers: HeaderMap,
+    req: axum::extract::Request,
 ) -> Response {
+    // The request itself, not a `HeaderMap` extractor: that one clones every header.
+    let headers = req.headers();
     let thc = &st.thc;
     let ip = peer.ip();
-    if !thc.per_source.allow(&ip.to_string()) {
+    if thc.per_source.enabled() && !thc.per_source.allow(&ip.to_string()) {
         return plain(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
@@ -124,11 +131,7 @@ async fn fetch(
             );
         }
     };
-    let mut key = String::with_capacity(slug.len() + msisdn.len() + 1);
-    key.push_str(&slug);
-    key.push('/');
-    key.push_str(&msisdn);
-    if !thc.per_subscriber.allow(&key) {
+    if thc.per_subscriber.enabled() && !thc.per_subscriber.allow(&format!("{slug}/{msisdn}")) {
         return plain(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
@@ -175,11 +178,10 @@ async fn fetch(
             if let Some(inm) = headers.get(header::IF_NONE_MATCH)
                 && etag_matches(inm, etag)
             {
-                metrics::counter!("omacp_thc_requests_total", "outcome" => "not_modified")
-                    .increment(1);
+                thc.not_modified.increment(1);
                 return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag.clone())]).into_response();
             }
-            metrics::counter!("omacp_thc_requests_total", "outcome" => "served").increment(1);
+            thc.served.increment(1);
             let mut r = Response::new(Body::from(body.clone()));
             let h = r.headers_mut();
             h.insert(header::CONTENT_TYPE, content_type.clone());
@@ -221,16 +223,10 @@ pub async fn render(
     ) else {
         return Ok(Rendered::NoSettings);
     };
-    let filled = template::fill(&profile.template, &profile.variables, &|name| match name {
-        "msisdn" => Some(sub.msisdn.clone()),
-        "imsi" => sub.imsi.clone(),
-        "imei" => sub.imei.clone(),
-        n => sub.vars.get(n).cloned(),
-    });
     // Scope is checked again at send time: the tenant's scope may have shrunk since save.
-    let doc = match filled.map(|x| template::document(&x, &tenant.scope)) {
-        Ok(Ok(doc)) => doc,
-        Ok(Err(e)) | Err(e) => {
+    let doc = match template::render_for(&profile, &sub, &Default::default(), &tenant.scope) {
+        Ok((_, doc)) => doc,
+        Err(e) => {
             tracing::warn!(subscriber = %sub.id, profile = %profile.id, error = %e, "THC: profile cannot be served");
             return Ok(Rendered::NoSettings);
         }

@@ -40,6 +40,11 @@ impl RateLimiter {
         }
     }
 
+    /// False when the rate is 0 (no limit).
+    pub fn enabled(&self) -> bool {
+        self.rate > 0.0
+    }
+
     /// Takes one token for `key`; false when the key is over its rate.
     pub fn allow(&self, key: &str) -> bool {
         self.allow_at(key, self.start.elapsed().as_secs_f64())
