@@ -10,6 +10,7 @@
 pub mod api;
 pub mod auth;
 pub mod bootstrap;
+pub mod campaign;
 pub mod config;
 pub mod error;
 pub mod ops;
@@ -35,6 +36,8 @@ pub struct Shared {
     pub config: Config,
     /// The trusted HTTP context (cache, rate limits).
     pub thc: thc::Thc,
+    /// Campaign delivery (sandbox, runner wake-up).
+    pub campaigns: campaign::Hub,
 }
 
 /// Cheap-to-clone handle on [`Shared`].
@@ -52,7 +55,12 @@ impl AppState {
     /// State over an opened store.
     pub fn new(store: Store, config: Config) -> AppState {
         let thc = thc::Thc::new(&config.thc);
-        AppState(Arc::new(Shared { store, config, thc }))
+        AppState(Arc::new(Shared {
+            store,
+            config,
+            thc,
+            campaigns: campaign::Hub::default(),
+        }))
     }
 }
 
