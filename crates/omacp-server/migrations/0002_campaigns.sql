@@ -90,3 +90,12 @@ CREATE TABLE campaign_history (
 );
 
 CREATE INDEX campaign_history_by_campaign ON campaign_history (campaign_id, at);
+
+-- Runner processes and when each last showed it is alive. An accepted message keeps the
+-- owner that submitted it: when that owner stops showing up (it was killed), receipts it
+-- had acknowledged but not yet written may be lost, so its messages still waiting for a
+-- receipt are sent again (with the same idempotency keys).
+CREATE TABLE campaign_runners (
+    owner TEXT PRIMARY KEY,
+    seen_at BIGINT NOT NULL
+);

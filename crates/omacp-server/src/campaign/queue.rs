@@ -107,11 +107,22 @@ async fn counted(
 }
 
 /// Housekeeping any process may do: requeue messages whose lease expired (their process
-/// died mid-send), expire accepted messages without a receipt in time, and close
+/// died mid-send) and accepted messages of runners that stopped (their receipts may have
+/// died with them), expire accepted messages without a receipt in time, and close
 /// campaigns with nothing left to do. Returns how many messages were requeued.
-pub async fn sweep(st: &Store, receipt_timeout_ms: i64) -> Result<u64, StoreError> {
+pub async fn sweep(st: &Store, lease_ms: i64, receipt_timeout_ms: i64) -> Result<u64, StoreError> {
     let now = now_ms();
     let mut tx = st.pool.begin().await?;
+    let orphaned = counted(
+        &mut tx,
+        "UPDATE campaign_messages SET state = 'queued', next_at = $1, lease_owner = NULL, lease_until = NULL, \
+         error = 'its process stopped while waiting for the receipt; sent again', updated_at = $1 \
+         WHERE state = 'accepted' AND lease_owner IS NOT NULL AND lease_owner NOT IN \
+         (SELECT owner FROM campaign_runners WHERE seen_at >= $2) RETURNING campaign_id",
+        &[now, now - lease_ms],
+        MsgState::Queued,
+    )
+    .await?;
     let requeued = counted(
         &mut tx,
         "UPDATE campaign_messages SET state = 'queued', lease_owner = NULL, lease_until = NULL, updated_at = $1 \
@@ -148,8 +159,25 @@ pub async fn sweep(st: &Store, receipt_timeout_ms: i64) -> Result<u64, StoreErro
         .bind(now - receipt_timeout_ms)
         .execute(&mut *tx)
         .await?;
+    sqlx::query("DELETE FROM campaign_runners WHERE seen_at < $1")
+        .bind(now - 24 * 3600 * 1000)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
-    Ok(requeued)
+    Ok(requeued + orphaned)
+}
+
+/// Records that runner `owner` is alive (and so are the messages it waits receipts for).
+pub async fn heartbeat(st: &Store, owner: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO campaign_runners (owner, seen_at) VALUES ($1, $2) \
+         ON CONFLICT (owner) DO UPDATE SET seen_at = excluded.seen_at",
+    )
+    .bind(owner)
+    .bind(now_ms())
+    .execute(&st.pool)
+    .await?;
+    Ok(())
 }
 
 /// Receipts that were parked (they arrived before their segment was recorded, possibly at
@@ -255,8 +283,10 @@ impl Batch {
     }
 }
 
-/// Writes a batch. Parked receipts that `batch` applies are removed from the parking table.
-pub async fn apply(st: &Store, batch: &Batch) -> Result<(), StoreError> {
+/// Writes a batch from runner `owner`. Parked receipts that `batch` applies are removed
+/// from the parking table. A message whose every segment is delivered is `delivered` even
+/// if it was requeued meanwhile (its receipts were only late).
+pub async fn apply(st: &Store, owner: &str, batch: &Batch) -> Result<(), StoreError> {
     let now = now_ms();
     let mut h: HashMap<(String, MsgState), i64> = HashMap::new();
     let bump = |h: &mut HashMap<(String, MsgState), i64>, id: &str, s: MsgState, n: u64| {
@@ -287,9 +317,10 @@ pub async fn apply(st: &Store, batch: &Batch) -> Result<(), StoreError> {
     }
     for id in &batch.accepted {
         let n = sqlx::query(
-            "UPDATE campaign_messages SET state = 'accepted', lease_owner = NULL, lease_until = NULL, \
-             updated_at = $1 WHERE id = $2 AND state = 'submitted'",
+            "UPDATE campaign_messages SET state = 'accepted', lease_owner = $1, lease_until = NULL, \
+             updated_at = $2 WHERE id = $3 AND state = 'submitted'",
         )
+        .bind(owner)
         .bind(now)
         .bind(id)
         .execute(&mut *tx)
@@ -355,7 +386,7 @@ pub async fn apply(st: &Store, batch: &Batch) -> Result<(), StoreError> {
                 }
                 sqlx::query(
                     "UPDATE campaign_messages SET state = 'delivered', error = NULL, lease_owner = NULL, \
-                     lease_until = NULL, updated_at = $1 WHERE id = $2 AND state IN ('submitted', 'accepted')",
+                     lease_until = NULL, updated_at = $1 WHERE id = $2 AND state IN ('queued', 'submitted', 'accepted')",
                 )
                 .bind(now)
                 .bind(&msg)

@@ -135,6 +135,9 @@ impl Runner {
         let mut last_specs = Instant::now() - Duration::from_secs(10);
         let mut running: Vec<(String, String)> = Vec::new();
         tracing::info!(owner = %self.owner, "campaign runner started");
+        if let Err(e) = queue::heartbeat(&self.st.store, &self.owner).await {
+            tracing::error!(error = %e, "runner heartbeat failed");
+        }
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
@@ -153,7 +156,7 @@ impl Runner {
             if last_sweep.elapsed() >= Duration::from_secs(1) {
                 last_sweep = Instant::now();
                 let timeout = (cfg.receipt_timeout_secs * 1000) as i64;
-                match queue::sweep(&self.st.store, timeout).await {
+                match queue::sweep(&self.st.store, lease_ms, timeout).await {
                     Ok(n) if n > 0 => {
                         tracing::warn!(requeued = n, "requeued messages whose lease expired")
                     }
@@ -167,6 +170,9 @@ impl Runner {
             }
             if last_renew.elapsed() >= Duration::from_millis(lease_ms as u64 / 3) {
                 last_renew = Instant::now();
+                if let Err(e) = queue::heartbeat(&self.st.store, &self.owner).await {
+                    tracing::error!(error = %e, "runner heartbeat failed");
+                }
                 if let Err(e) = queue::renew(&self.st.store, &self.owner, now_ms() + lease_ms).await
                 {
                     tracing::error!(error = %e, "renewing leases failed");
@@ -191,7 +197,7 @@ impl Runner {
         if self.batch.is_empty() {
             return;
         }
-        match queue::apply(&self.st.store, &self.batch).await {
+        match queue::apply(&self.st.store, &self.owner, &self.batch).await {
             Ok(()) => self.batch = Batch::default(),
             // Kept and written on the next turn: nothing the SMSC said is forgotten.
             Err(e) => tracing::error!(error = %e, "writing campaign progress failed; will retry"),
