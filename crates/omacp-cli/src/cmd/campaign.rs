@@ -20,7 +20,7 @@ use super::http::Server;
 #[derive(Debug, Subcommand)]
 pub enum CampaignCommand {
     /// Create a campaign and follow it until it finishes (used by scripts).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// A campaign's state and counts per message state (used by scripts).
     Status(IdArgs),
     /// Pause a running campaign (used by scripts).
@@ -124,7 +124,7 @@ impl std::fmt::Debug for RunArgs {
 /// Runs `omacp campaign …`.
 pub fn run(c: CampaignCommand) -> anyhow::Result<Exit> {
     match c {
-        CampaignCommand::Run(a) => run_campaign(a),
+        CampaignCommand::Run(a) => run_campaign(*a),
         CampaignCommand::Status(a) => {
             let (srv, token) = connect(&a.server)?;
             let v = get(&srv, &token, &format!("/api/v1/campaigns/{}", a.id))?;

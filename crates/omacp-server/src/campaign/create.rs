@@ -224,10 +224,9 @@ pub async fn prepare(
             reason,
         };
         if d.sec.needs_imsi()
-            && !s
-                .imsi
+            && s.imsi
                 .as_deref()
-                .is_some_and(|i| omacp_sec::Imsi::parse(i).is_ok())
+                .is_none_or(|i| omacp_sec::Imsi::parse(i).is_err())
         {
             skipped.push(skip(format!("no valid IMSI (needed by {method})")));
             continue;

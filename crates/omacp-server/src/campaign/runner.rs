@@ -352,12 +352,12 @@ impl Runner {
             if claimed.is_empty() {
                 continue;
             }
-            self.campaign_buckets
-                .get_mut(id)
-                .map(|b| b.spend(claimed.len() as f64));
-            self.tenant_buckets
-                .get_mut(tenant_id)
-                .map(|b| b.spend(claimed.len() as f64));
+            if let Some(b) = self.campaign_buckets.get_mut(id) {
+                b.spend(claimed.len() as f64);
+            }
+            if let Some(b) = self.tenant_buckets.get_mut(tenant_id) {
+                b.spend(claimed.len() as f64);
+            }
             let source = self.st.config.campaign.source_addr.clone();
             for m in claimed {
                 let Some(c) = self.specs.get(id) else { break };
