@@ -34,6 +34,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/api/v1/campaigns/{id}/cancel", post(cancel))
         .route("/api/v1/sandbox/handsets", get(handsets))
         .route("/api/v1/sandbox/handsets/{msisdn}", get(handset))
+        .route("/api/v1/kannel/dlr/{route}/{secret}", get(kannel_dlr))
 }
 
 /// A campaign to create.
@@ -598,4 +599,53 @@ pub(super) async fn handset(
         return Err(p.missing(&st, "sandbox.read", &msisdn).await);
     }
     Ok(Json(handset_view(sb, &m, &sb.records())))
+}
+
+/// `?k=<segment key>&t=<Kannel DLR type>` of a Kannel delivery report.
+#[derive(Debug, Deserialize)]
+pub struct DlrQuery {
+    /// The segment's idempotency key (what the segment was recorded under).
+    pub k: String,
+    /// Kannel's DLR type: 1 delivered, 2 undelivered, 4 buffered, 8 SMSC accepted, 16 SMSC
+    /// rejected.
+    pub t: u32,
+}
+
+/// Kannel's `dlr-url` callback (no bearer token: the path carries the route's secret).
+pub(super) async fn kannel_dlr(
+    State(st): State<AppState>,
+    Path((route, secret)): Path<(String, String)>,
+    q: Result<Query<DlrQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<StatusCode, ApiError> {
+    use crate::campaign::config::RouteKind;
+    use crate::campaign::queue::{self, Batch, Receipt, SegOutcome};
+    use sha2::{Digest, Sha256};
+    let Query(q) = q?;
+    let r = st
+        .config
+        .campaign
+        .smsc
+        .iter()
+        .find(|r| r.name == route && r.kind == RouteKind::Kannel)
+        .ok_or(ApiError::NotFound)?;
+    // Compared as digests: equal-length values whose comparison time says nothing.
+    let want = Sha256::digest(crate::campaign::kannel::dlr_secret(r).as_bytes());
+    if Sha256::digest(secret.as_bytes()) != want {
+        return Err(ApiError::NotFound);
+    }
+    let outcome = match q.t {
+        1 => SegOutcome::Delivered,
+        2 | 16 => SegOutcome::Failed,
+        _ => return Ok(StatusCode::OK),
+    };
+    let batch = Batch {
+        receipts: vec![Receipt {
+            route,
+            smsc_id: q.k,
+            outcome,
+        }],
+        ..Batch::default()
+    };
+    queue::apply(&st.store, "kannel-dlr", &batch).await?;
+    Ok(StatusCode::OK)
 }

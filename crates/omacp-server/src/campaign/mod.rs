@@ -10,12 +10,14 @@
 //! - [`runner`]: the per-process loop that claims messages, submits them, and records
 //!   what the SMSC and the receipts say.
 //! - [`route`]: SMSC connections from the configuration, or the embedded sandbox.
+//! - [`kannel`]: Kannel's `sendsms` as an alternative gateway, with `dlr-url` reports.
 //!
 //! Design notes: docs/campaigns.md.
 
 pub mod build;
 pub mod config;
 pub mod create;
+pub mod kannel;
 pub mod model;
 pub mod queue;
 pub mod route;

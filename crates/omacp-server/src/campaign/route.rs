@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 
 use super::Hub;
 use super::config::{CampaignConfig, RouteKind, SmscRoute, redact};
+use super::kannel::KannelSender;
 
 /// Why routes could not start.
 #[derive(Debug, thiserror::Error)]
@@ -39,14 +40,37 @@ pub struct Route {
     pub name: String,
     /// Tenant slugs (empty: default route).
     pub tenants: Vec<String>,
-    /// The SMPP client.
-    pub client: Client,
+    /// How segments leave.
+    pub client: Sender,
     /// Segments per second (0: unlimited).
     pub rate: u64,
     /// Window of the connection.
     pub window: usize,
     /// True for the embedded sandbox.
     pub sandbox: bool,
+}
+
+/// A route's gateway.
+#[derive(Debug, Clone)]
+pub enum Sender {
+    /// An SMPP 3.4 session.
+    Smpp(Client),
+    /// Kannel's sendsms.
+    Kannel(KannelSender),
+}
+
+impl Sender {
+    /// Queues one segment; its fate arrives on the events channel under `key`.
+    pub fn submit(
+        &self,
+        key: u64,
+        sm: omacp_smpp::pdu::Sm,
+    ) -> Result<(), omacp_smpp::client::Stopped> {
+        match self {
+            Sender::Smpp(c) => c.submit(key, sm),
+            Sender::Kannel(k) => k.submit(key, sm),
+        }
+    }
 }
 
 /// The parts of `smpp://system_id:password@host:port`.
@@ -82,7 +106,8 @@ pub fn parse_smpp_url(url: &str) -> Result<SmppUrl, String> {
     })
 }
 
-fn unescape(s: &str) -> Option<String> {
+/// Decodes `%XX` escapes.
+pub(crate) fn unescape(s: &str) -> Option<String> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -151,7 +176,7 @@ pub async fn start(
             rate: 0,
             dlr_url: None,
         };
-        let client = smpp_client(&r, &tx, 0)?;
+        let client = Sender::Smpp(smpp_client(&r, &tx, 0)?);
         routes.push(Route {
             name: r.name,
             tenants: Vec::new(),
@@ -163,13 +188,17 @@ pub async fn start(
         return Ok((routes, rx));
     }
     for (i, r) in cfg.smsc.iter().enumerate() {
-        if r.kind != RouteKind::Smpp {
-            return Err(RouteError::Config {
-                route: r.name.clone(),
-                message: "type kannel is not supported by this build's runner yet".into(),
-            });
-        }
-        let client = smpp_client(r, &tx, i)?;
+        let client = match r.kind {
+            RouteKind::Smpp => Sender::Smpp(smpp_client(r, &tx, i)?),
+            RouteKind::Kannel => {
+                Sender::Kannel(super::kannel::start(r, i, tx.clone()).map_err(|message| {
+                    RouteError::Config {
+                        route: r.name.clone(),
+                        message,
+                    }
+                })?)
+            }
+        };
         tracing::info!(route = %r.name, url = %redact(&r.url), "SMSC route");
         routes.push(Route {
             name: r.name.clone(),
