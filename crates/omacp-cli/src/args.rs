@@ -53,6 +53,13 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Run and follow campaigns on a running server: run, status, pause, resume (used by
+    /// scripts).
+    Campaign {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::cmd::campaign::CampaignCommand,
+    },
 }
 
 /// `omacp serve` (flags used by scripts: keep them).
