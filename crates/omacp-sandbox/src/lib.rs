@@ -160,6 +160,10 @@ struct Phone {
 #[derive(Default)]
 struct Shared {
     records: std::collections::VecDeque<Record>,
+    /// Idempotency key → the final state of its first delivery (`None` while pending).
+    keys: std::collections::HashMap<Vec<u8>, Option<MessageState>>,
+    /// SMSC message id → idempotency key, until its receipt is sent.
+    key_of: std::collections::HashMap<String, Vec<u8>>,
 }
 
 /// Records kept (the oldest are dropped beyond this; the live feed sees every one).
@@ -167,6 +171,12 @@ pub const MAX_RECORDS: usize = 100_000;
 
 /// A segment whose message is still incomplete after this long is answered EXPIRED.
 pub const SEGMENT_EXPIRY_MS: u64 = 10 * 60 * 1000;
+
+/// The vendor-specific TLV (SMPP 3.4 §5.3.2: 0x1400–0x3FFF) in which omacp's campaign
+/// runner puts a per-segment idempotency key. A segment whose key was seen before is a
+/// resend after a crash or lost link: the handset does not get it again, and its receipt
+/// repeats the first delivery's outcome.
+pub const TLV_IDEMPOTENCY_KEY: u16 = 0x1501;
 
 /// A running sandbox.
 #[derive(Clone)]
@@ -260,6 +270,35 @@ impl Sandbox {
         Ok(())
     }
 
+    /// Adds a handset unless one has this number; an existing one keeps its settings and
+    /// gets the new PIN (what its user would type for the next message).
+    pub fn ensure_handset(&self, spec: &HandsetSpec) -> Result<(), SandboxError> {
+        let pin = spec
+            .pin
+            .as_deref()
+            .map(Pin::parse)
+            .transpose()
+            .map_err(|_| SandboxError::BadHandset(format!("{}: invalid PIN", spec.msisdn)))?;
+        {
+            let mut phones = self.phones.lock().expect("phones");
+            if let Some(p) = phones.get_mut(&spec.msisdn) {
+                p.pin = pin;
+                return Ok(());
+            }
+        }
+        self.add_handset(spec)
+    }
+
+    /// The numbers of every handset.
+    pub fn handsets(&self) -> Vec<String> {
+        self.phones
+            .lock()
+            .expect("phones")
+            .keys()
+            .cloned()
+            .collect()
+    }
+
     /// The records so far (at most [`MAX_RECORDS`], oldest first).
     pub fn records(&self) -> Vec<Record> {
         self.shared
@@ -323,6 +362,12 @@ impl Sandbox {
             }),
         };
         let _ = self.smsc.receipt(report);
+        {
+            let mut sh = self.shared.lock().expect("records");
+            if let Some(k) = sh.key_of.remove(&message_id) {
+                sh.keys.insert(k, Some(state));
+            }
+        }
         self.record(msisdn, Happened::Receipt { message_id, state });
     }
 
@@ -338,6 +383,28 @@ impl Sandbox {
             self.receipt(&msisdn, s.message_id, at, MessageState::Undeliverable);
             return;
         };
+        if let Some(key) = s.sm.tlvs.get(TLV_IDEMPOTENCY_KEY) {
+            let mut sh = self.shared.lock().expect("records");
+            sh.key_of.insert(s.message_id.clone(), key.to_vec());
+            match sh.keys.get(key).copied() {
+                None => {
+                    sh.keys.insert(key.to_vec(), None);
+                }
+                // A duplicate of a segment still waiting for the rest of its message: its
+                // receipt follows the message's outcome, like the first copy's.
+                Some(None) => {
+                    drop(sh);
+                    phone.pending.push((s.message_id, at));
+                    return;
+                }
+                Some(Some(state)) => {
+                    drop(sh);
+                    drop(phones);
+                    self.receipt(&msisdn, s.message_id, at, state);
+                    return;
+                }
+            }
+        }
         self.record(
             &msisdn,
             Happened::Received {
