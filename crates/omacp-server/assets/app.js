@@ -62,7 +62,33 @@ function fileFill(input) {
   });
 }
 
+// Live progress: a region with data-refresh="<ms>" is re-fetched and swapped in until the
+// server renders it without the attribute (finished); then the page reloads once so the
+// action buttons match.
+function liveRegion(el) {
+  const every = Number(el.dataset.refresh) || 2000;
+  const tick = async () => {
+    let html;
+    try {
+      const r = await fetch(window.location.href, { credentials: "same-origin" });
+      if (!r.ok) return;
+      html = await r.text();
+    } catch (_) {
+      setTimeout(tick, every);
+      return;
+    }
+    const fresh = new DOMParser().parseFromString(html, "text/html").getElementById(el.id);
+    if (!fresh) return;
+    const current = document.getElementById(el.id);
+    current.replaceWith(fresh);
+    if (fresh.dataset.refresh) setTimeout(tick, every);
+    else window.location.reload();
+  };
+  setTimeout(tick, every);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-refresh]").forEach(liveRegion);
   document.querySelectorAll("form[data-live]").forEach(liveForm);
   document.querySelectorAll("input[type=file][data-fill]").forEach(fileFill);
 });

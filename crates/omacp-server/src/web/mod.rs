@@ -11,6 +11,7 @@
 mod admin;
 mod assets;
 mod audit;
+mod campaigns;
 mod devices;
 mod profiles;
 mod services;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .merge(subscribers::router())
         .merge(devices::router())
         .merge(audit::router())
+        .merge(campaigns::router())
         .merge(admin::router())
 }
 
