@@ -230,6 +230,70 @@ async fn web_ui(db: Db) {
     let (st, _, _) = op.get(&format!("/ui/profiles/{pid}")).await;
     assert_eq!(st, StatusCode::OK, "still there");
 
+    // A campaign created paused through the form; resume needs the token; another
+    // tenant gets 404 for it.
+    let (st, loc, _) = op
+        .post(
+            "/ui/campaigns/new",
+            &[
+                ("_csrf", &csrf),
+                ("name", "web wave"),
+                ("profile_id", &pid),
+                ("audience", "label"),
+                ("label", "web"),
+                ("sec", "netwpin"),
+                ("paused", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    assert!(loc.starts_with("/ui/campaigns/cmp_"), "{loc}");
+    let cid = loc
+        .trim_start_matches("/ui/campaigns/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let (st, _, html) = op.get(&format!("/ui/campaigns/{cid}")).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(html.contains(">paused<"), "created paused");
+    let (st, _, _) = op
+        .post(&format!("/ui/campaigns/{cid}/resume"), &[("_csrf", "x")])
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    let (st, _, _) = other.get(&format!("/ui/campaigns/{cid}")).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _, _) = other
+        .post(
+            &format!("/ui/campaigns/{cid}/cancel"),
+            &[("_csrf", &other_csrf)],
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    let (st, _, _) = op
+        .post(&format!("/ui/campaigns/{cid}/cancel"), &[("_csrf", &csrf)])
+        .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let (_, _, html) = op.get(&format!("/ui/campaigns/{cid}")).await;
+    assert!(html.contains(">cancelled<"), "cancelled");
+    // A campaign form error is shown on the form and the PIN is not echoed.
+    let (st, _, html) = op
+        .post(
+            "/ui/campaigns/new",
+            &[
+                ("_csrf", &csrf),
+                ("name", "no pin"),
+                ("profile_id", &pid),
+                ("audience", "all"),
+                ("sec", "netwpin"),
+                ("pin", "918273"),
+            ],
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"campaign-error\""));
+    assert!(!html.contains("918273"));
+
     // Admin pages render.
     for page in [
         "/ui/audit?action=profile.",
