@@ -169,6 +169,16 @@ check((await page.locator("#n-delivered").textContent()) === "1", "the message w
 check((await page.locator(".chart polyline.s-delivered").count()) === 1, "delivery chart drawn");
 check((await page.locator("#messages").textContent()).includes("delivered"), "message list");
 await shot("10c-campaign-done");
+// Drill down to the message: its segments decoded, and a pcap for Wireshark.
+await page.locator("#messages a", { hasText: "15550001" }).first().click();
+await page.waitForURL(/\/messages\//);
+check((await page.locator("#segments tbody tr").count()) >= 2, "segments listed");
+check((await page.locator("#push").textContent()).includes("SEC NETWPIN"), "WSP push decoded");
+check((await page.locator("#decoded-xml").textContent()).includes("internet.example.net"), "WBXML decoded to XML");
+const pcapResp = await page.request.get(await page.locator("#pcap-link").evaluate((a) => a.href));
+const pcapBytes = await pcapResp.body();
+check(pcapResp.ok() && pcapBytes.readUInt32LE(0) === 0xa1b2c3d4, "pcap download");
+await shot("10c2-message-drilldown");
 await page.goto(`${base}/ui/sandbox`);
 const hs = page.locator("#h-15550001");
 check((await hs.locator("table.applied").textContent()).includes("NETWPIN"), "handset applied it (NETWPIN)");

@@ -13,6 +13,7 @@ mod assets;
 mod audit;
 mod campaigns;
 mod devices;
+mod messages;
 mod profiles;
 mod services;
 mod sessions;
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         .merge(devices::router())
         .merge(audit::router())
         .merge(campaigns::router())
+        .merge(messages::router())
         .merge(admin::router())
 }
 
