@@ -178,6 +178,7 @@ check((await page.locator("#decoded-xml").textContent()).includes("internet.exam
 const pcapResp = await page.request.get(await page.locator("#pcap-link").evaluate((a) => a.href));
 const pcapBytes = await pcapResp.body();
 check(pcapResp.ok() && pcapBytes.readUInt32LE(0) === 0xa1b2c3d4, "pcap download");
+(await import("node:fs")).writeFileSync(path.join(shots, "message.pcap"), pcapBytes);
 await shot("10c2-message-drilldown");
 await page.goto(`${base}/ui/sandbox`);
 const hs = page.locator("#h-15550001");

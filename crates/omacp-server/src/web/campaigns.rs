@@ -263,7 +263,8 @@ fn chart(history: &[(i64, String, i64)], total: i64) -> Vec<Series> {
     let span = (t1 - t0).max(1) as f64;
     let top = total.max(1) as f64;
     let x = |t: i64| (t - t0) as f64 / span * CHART_W;
-    let y = |n: i64| CHART_H - n as f64 / top * CHART_H;
+    // 10 units of headroom so a line at the total is not hidden by the frame.
+    let y = |n: i64| CHART_H - n as f64 / top * (CHART_H - 10.0);
     MSG_STATES
         .iter()
         .filter_map(|s| {
@@ -432,7 +433,7 @@ mod tests {
         let s = chart(&h, 3);
         let d = s.iter().find(|s| s.state == "delivered").unwrap();
         assert_eq!(d.last, 3);
-        assert!(d.points.ends_with("640.0,0.0"), "{}", d.points);
+        assert!(d.points.ends_with("640.0,10.0"), "{}", d.points);
         assert!(chart(&[], 3).is_empty());
         assert_eq!(parse_vars("a=1\n\nb = x=y").unwrap()["b"], "x=y");
         assert!(parse_vars("nope").is_err());
