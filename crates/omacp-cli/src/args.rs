@@ -25,6 +25,10 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Sign and frame a document as a WAP Push: segments, push PDU, TPDUs or pcap (used by scripts).
     Push(PushArgs),
+    /// Sign, segment and submit one push to an SMSC over SMPP 3.4 (used by scripts).
+    Send(SendArgs),
+    /// Run the sandbox SMSC with virtual handsets (a test double, clearly marked).
+    Sandbox(SandboxArgs),
     /// Show every layer of a push: SMS -> WDP -> WSP -> SEC/MAC -> document (used by scripts).
     Inspect(InspectArgs),
     /// Smart-card provisioning (ProvSC): read a card image or a PC/SC reader (used by scripts).
@@ -246,6 +250,9 @@ pub struct CompileArgs {
     /// Do not use a WBXML string table (every string inline).
     #[arg(long)]
     pub no_string_table: bool,
+    /// Skip the validator's report and compile the text directly (same bytes, faster).
+    #[arg(long)]
+    pub no_validate: bool,
 }
 
 /// `omacp decode`.
@@ -304,15 +311,12 @@ pub enum EmitArg {
 pub struct PushArgs {
     /// The document, XML or WBXML (`-` for stdin).
     pub doc: PathBuf,
-    /// Security method (used by scripts).
-    #[arg(long, value_enum)]
-    pub sec: SecArg,
-    /// Subscriber IMSI for NETWPIN/USERNETWPIN (used by scripts).
-    #[arg(long)]
-    pub imsi: Option<String>,
-    /// User PIN for USERPIN/USERNETWPIN/USERPINMAC (used by scripts).
-    #[arg(long)]
-    pub pin: Option<String>,
+    /// Signing flags.
+    #[command(flatten)]
+    pub sign: SignArgs,
+    /// Segmentation flags.
+    #[command(flatten)]
+    pub seg: SegArgs,
     /// Output form (used by scripts).
     #[arg(long, value_enum)]
     pub emit: EmitArg,
@@ -322,24 +326,29 @@ pub struct PushArgs {
     /// Output file (`-` or absent for stdout).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
-    /// WSP transaction id.
-    #[arg(long, default_value_t = 1)]
-    pub tid: u8,
-    /// WDP source port (9200 is conventional; Kannel uses 2948).
-    #[arg(long, default_value_t = 9200)]
-    pub source_port: u16,
-    /// Concatenation reference width in bits: 8 (128 bytes per SMS) or 16 (127).
-    #[arg(long, default_value_t = 8, value_parser = clap::builder::PossibleValuesParser::new(["8", "16"]).map(|s| s.parse::<u8>().unwrap_or(8)))]
-    pub concat: u8,
-    /// Concatenation reference (default: derived from the PDU, so runs are reproducible).
-    #[arg(long = "ref")]
-    pub reference: Option<u16>,
     /// TP-DCS in hex: 04 (8-bit, no class) or f5 (8-bit, class 1).
     #[arg(long, default_value = "f5", value_parser = clap::builder::PossibleValuesParser::new(["04", "f5", "F5"]))]
     pub dcs: String,
     /// TP-MR of the first SMS-SUBMIT (incremented per segment).
     #[arg(long, default_value_t = 0)]
     pub mr: u8,
+}
+
+/// How a push is signed (shared by `push` and `send`).
+#[derive(Debug, clap::Args)]
+pub struct SignArgs {
+    /// Security method (used by scripts).
+    #[arg(long, value_enum)]
+    pub sec: SecArg,
+    /// Subscriber IMSI for NETWPIN/USERNETWPIN (used by scripts).
+    #[arg(long)]
+    pub imsi: Option<String>,
+    /// User PIN for USERPIN/USERNETWPIN/USERPINMAC (used by scripts).
+    #[arg(long)]
+    pub pin: Option<String>,
+    /// WSP transaction id.
+    #[arg(long, default_value_t = 1)]
+    pub tid: u8,
     /// Add an X-Wap-Initiator-URI header (the TPS URL, security.md §6.2).
     #[arg(long)]
     pub initiator_uri: Option<String>,
@@ -349,6 +358,90 @@ pub struct PushArgs {
     /// Sign and send a document even when validation reports errors.
     #[arg(long)]
     pub allow_invalid: bool,
+}
+
+/// How a push is cut into SMS (shared by `push` and `send`).
+#[derive(Debug, clap::Args)]
+pub struct SegArgs {
+    /// WDP source port (9200 is conventional; Kannel uses 2948).
+    #[arg(long, default_value_t = 9200)]
+    pub source_port: u16,
+    /// Concatenation reference width in bits: 8 (128 bytes per SMS) or 16 (127).
+    #[arg(long, default_value_t = 8, value_parser = clap::builder::PossibleValuesParser::new(["8", "16"]).map(|s| s.parse::<u8>().unwrap_or(8)))]
+    pub concat: u8,
+    /// Concatenation reference (default: derived from the PDU, so runs are reproducible).
+    #[arg(long = "ref")]
+    pub reference: Option<u16>,
+}
+
+/// `omacp send`.
+#[derive(Debug, clap::Args)]
+pub struct SendArgs {
+    /// The document, XML or WBXML (`-` for stdin).
+    pub doc: PathBuf,
+    /// Destination MSISDN (used by scripts).
+    #[arg(long)]
+    pub to: String,
+    /// The SMSC: `smpp://system_id:password@host:port` (used by scripts). The password is
+    /// never printed.
+    #[arg(long)]
+    pub smpp: String,
+    /// Signing flags.
+    #[command(flatten)]
+    pub sign: SignArgs,
+    /// Segmentation flags.
+    #[command(flatten)]
+    pub seg: SegArgs,
+    /// Source address: digits (a number or short code) or alphanumeric text.
+    #[arg(long, default_value = "omacp")]
+    pub from: String,
+    /// data_coding in hex: 04 (8-bit, no class) or f5 (8-bit, class 1).
+    #[arg(long, default_value = "04", value_parser = clap::builder::PossibleValuesParser::new(["04", "f5", "F5"]))]
+    pub data_coding: String,
+    /// Wait for the delivery receipt of every segment; exit 1 unless all are DELIVRD.
+    #[arg(long)]
+    pub wait_dlr: bool,
+    /// Seconds to wait for acceptance and, with --wait-dlr, for receipts.
+    #[arg(long, default_value_t = 60)]
+    pub timeout: u64,
+    /// Do not ask for a delivery receipt (registered_delivery 0).
+    #[arg(long, conflicts_with = "wait_dlr")]
+    pub no_dlr: bool,
+    /// Bind as transmitter instead of transceiver (receipts then need a separate receiver).
+    #[arg(long, conflicts_with = "wait_dlr")]
+    pub transmitter: bool,
+    /// system_type for the bind.
+    #[arg(long, default_value = "")]
+    pub system_type: String,
+    /// service_type of each submit_sm ("" or e.g. WAP).
+    #[arg(long, default_value = "")]
+    pub service_type: String,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `omacp sandbox`.
+#[derive(Debug, clap::Args)]
+pub struct SandboxArgs {
+    /// Address to listen on (port 0 picks one; the chosen address is printed first).
+    #[arg(long, default_value = "127.0.0.1:2775")]
+    pub listen: String,
+    /// A virtual handset `MSISDN:IMSI[:PIN]` (repeatable). Its user types PIN when asked.
+    #[arg(long = "handset")]
+    pub handsets: Vec<String>,
+    /// An ESME account `system_id:password` (repeatable). None: any bind is accepted.
+    #[arg(long = "account")]
+    pub accounts: Vec<String>,
+    /// Stop after this many seconds (default: run until killed).
+    #[arg(long)]
+    pub duration: Option<u64>,
+    /// Fault injection: answer every Nth submit_sm with ESME_RTHROTTLED.
+    #[arg(long, default_value_t = 0)]
+    pub throttle_every: u32,
+    /// Print records as JSON lines.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `omacp inspect`.

@@ -8,6 +8,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod flat;
 pub mod model;
 pub mod path;
 pub mod schema;

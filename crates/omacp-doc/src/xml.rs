@@ -288,7 +288,7 @@ fn parse_full(
     .map_err(|(offset, kind)| error_at(text.as_bytes(), offset, kind))
 }
 
-type Fail = (usize, XmlErrorKind);
+pub(crate) type Fail = (usize, XmlErrorKind);
 
 /// A scanner for the plain shape nearly every document has (the canonical form and the
 /// usual hand-written variants): the standard declaration and DOCTYPE, double-quoted
@@ -795,7 +795,7 @@ fn quoted(s: &str) -> Option<(&str, &str)> {
     Some((&body[..end], &body[end + 1..]))
 }
 
-fn is_xml_space(b: u8) -> bool {
+pub(crate) fn is_xml_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
@@ -821,7 +821,7 @@ fn clip(s: &str) -> String {
 /// Unescapes and normalises a raw attribute value (XML 1.0 §3.3.3): references are
 /// replaced, literal tab/CR/LF (and CR LF) become one space each. Errors carry the byte
 /// offset within `raw`.
-fn unescape_attr(raw: &str, reveal: bool) -> Result<String, Fail> {
+pub(crate) fn unescape_attr(raw: &str, reveal: bool) -> Result<String, Fail> {
     // Common case: nothing to replace, normalise or refuse, so one copy suffices. (A
     // fold without early exit, so the compiler checks many bytes per instruction.)
     if !raw.bytes().fold(false, |care, b| care | attr_needs_care(b)) {
@@ -868,7 +868,7 @@ fn unescape_attr(raw: &str, reveal: bool) -> Result<String, Fail> {
 
 /// Bytes after which [`unescape_attr`] must look closer: references, `<`, controls
 /// (tab/CR/LF are normalised, the rest refused) and 0xEF, which leads U+FFFE/U+FFFF.
-fn attr_needs_care(b: u8) -> bool {
+pub(crate) fn attr_needs_care(b: u8) -> bool {
     b < 0x20 || b == b'&' || b == b'<' || b == 0xEF
 }
 
@@ -987,8 +987,9 @@ fn attr(out: &mut String, name: &str, value: &str) {
     out.push('"');
 }
 
-/// Escapes an attribute value so that parsing returns exactly `value`.
-fn escape_into(out: &mut String, value: &str) {
+/// Appends `value` escaped for a double-quoted attribute, so that parsing returns
+/// exactly `value` (the escaping [`to_string`] uses).
+pub fn escape_into(out: &mut String, value: &str) {
     // Common case: nothing to escape (0xEF leads U+FFFE/U+FFFF, escaped below). A fold
     // without early exit, so the compiler checks many bytes per instruction.
     if !value.bytes().fold(false, |esc, b| {

@@ -6,15 +6,17 @@
 //! valgrind --tool=callgrind target/release/examples/prof corpus/02-browser-w2-wap-gateway.xml enc 1000
 //! ```
 //! Modes: `enc` (encode, string table on), `enc0` (no table), `dec` (decode our
-//! encoding), `xml` (decode + canonical XML), `parse` (XML parse only). Run with 0
-//! iterations to measure the fixed start-up cost to subtract.
+//! encoding), `xml` (decode + canonical XML), `parse` (XML parse only); the streaming
+//! paths with reused buffers: `compile` (XML text → WBXML, table on), `compile0` (no
+//! table), `render` (WBXML → XML text). Run with 0 iterations to measure the fixed
+//! start-up cost to subtract.
 
-use omacp_wbxml::{DecodeOptions, EncodeOptions, decode, encode};
+use omacp_wbxml::{DecodeOptions, Decoder, EncodeOptions, Encoder, decode, encode};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let [_, file, mode, n] = &args[..] else {
-        eprintln!("usage: prof FILE.xml enc|enc0|dec|xml|parse N");
+        eprintln!("usage: prof FILE.xml enc|enc0|dec|xml|parse|compile|compile0|render N");
         std::process::exit(2);
     };
     let text = std::fs::read_to_string(file).expect("readable XML file");
@@ -22,6 +24,8 @@ fn main() {
     let doc = omacp_doc::xml::parse(&text).expect("a provisioning document");
     let wbxml = encode(&doc, &EncodeOptions::default());
     let mut sink = 0usize;
+    let mut encoder = Encoder::new();
+    let mut decoder = Decoder::new();
     for _ in 0..n {
         let doc = std::hint::black_box(&doc);
         sink += match mode.as_str() {
@@ -35,6 +39,20 @@ fn main() {
             .len(),
             "dec" => decode(std::hint::black_box(&wbxml), &DecodeOptions::default())
                 .map_or(0, |d| d.document.characteristics.len()),
+            "compile" => encoder
+                .compile(std::hint::black_box(&text), &EncodeOptions::default())
+                .map_or(0, <[u8]>::len),
+            "compile0" => encoder
+                .compile(
+                    std::hint::black_box(&text),
+                    &EncodeOptions {
+                        string_table: false,
+                    },
+                )
+                .map_or(0, <[u8]>::len),
+            "render" => decoder
+                .to_xml(std::hint::black_box(&wbxml), &DecodeOptions::default())
+                .map_or(0, str::len),
             "xml" => omacp_doc::xml::to_string(
                 &decode(&wbxml, &DecodeOptions::default())
                     .expect("decodes")

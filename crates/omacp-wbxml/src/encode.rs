@@ -21,6 +21,7 @@
 //! never contains EXT, OPAQUE, PI or LITERAL tokens; ENTITY appears only for U+0000,
 //! which no WBXML string can carry.
 
+use omacp_doc::flat::{Flat, Item};
 use omacp_doc::{Characteristic, Document, Node};
 
 use crate::header::PUBLIC_ID_PROV;
@@ -50,22 +51,26 @@ const TAG_CHARACTERISTIC: u8 = 0x06;
 const TAG_PARM: u8 = 0x07;
 
 #[derive(Debug, Clone, Copy)]
-struct Slot<'d> {
-    attr: Attr,
-    text: &'d str,
+pub(crate) struct Slot<'d> {
+    pub attr: Attr,
+    pub text: &'d str,
 }
 
-fn collect<'d>(doc: &'d Document, slots: &mut Vec<Slot<'d>>) -> usize {
-    fn walk<'d>(c: &'d Characteristic, slots: &mut Vec<Slot<'d>>) -> usize {
+/// Flattens `doc` into `items` and `slots`; returns the fixed (non-attribute) body bytes.
+fn collect<'d>(doc: &'d Document, items: &mut Vec<Item>, slots: &mut Vec<Slot<'d>>) -> usize {
+    fn walk<'d>(c: &'d Characteristic, items: &mut Vec<Item>, slots: &mut Vec<Slot<'d>>) {
+        let content = !c.children.is_empty();
+        items.push(Item::Char { content });
         slots.push(Slot {
             attr: Attr::Type,
             text: &c.kind,
         });
-        // tag + END of attributes (+ END of content)
-        let mut fixed = 2 + usize::from(!c.children.is_empty());
         for n in &c.children {
             match n {
                 Node::Parm(p) => {
+                    items.push(Item::Parm {
+                        value: p.value.is_some(),
+                    });
                     slots.push(Slot {
                         attr: Attr::Name,
                         text: &p.name,
@@ -76,28 +81,68 @@ fn collect<'d>(doc: &'d Document, slots: &mut Vec<Slot<'d>>) -> usize {
                             text: v,
                         });
                     }
-                    fixed += 2;
                 }
-                Node::Characteristic(c) => fixed += walk(c, slots),
+                Node::Characteristic(c) => walk(c, items, slots),
             }
         }
-        fixed
+        items.push(Item::End { content });
     }
-    let mut fixed = 1;
+    items.push(Item::Root {
+        version: doc.version.is_some(),
+        content: !doc.characteristics.is_empty(),
+    });
     if let Some(v) = &doc.version {
         slots.push(Slot {
             attr: Attr::Version,
             text: v,
         });
-        fixed += 1;
-    }
-    if !doc.characteristics.is_empty() {
-        fixed += 1;
     }
     for c in &doc.characteristics {
-        fixed += walk(c, slots);
+        walk(c, items, slots);
     }
-    fixed
+    fixed_bytes(items)
+}
+
+/// The slots of a [`Flat`] document parsed from `text`; returns the fixed body bytes.
+pub(crate) fn collect_flat<'d>(flat: &'d Flat, text: &'d str, slots: &mut Vec<Slot<'d>>) -> usize {
+    let mut k = 0;
+    let mut next = |attr| {
+        let s = Slot {
+            attr,
+            text: flat.string(text, k),
+        };
+        k += 1;
+        s
+    };
+    for item in flat.items() {
+        match *item {
+            Item::Root { version: true, .. } => slots.push(next(Attr::Version)),
+            Item::Root { .. } | Item::End { .. } => {}
+            Item::Char { .. } => slots.push(next(Attr::Type)),
+            Item::Parm { value } => {
+                slots.push(next(Attr::Name));
+                if value {
+                    slots.push(next(Attr::Value));
+                }
+            }
+        }
+    }
+    fixed_bytes(flat.items())
+}
+
+/// Tag bytes and ENDs: the root tag (+ END of its attributes, + END of its content);
+/// per characteristic its tag and END of attributes (+ END of content); per parm its
+/// tag and END of attributes.
+fn fixed_bytes(items: &[Item]) -> usize {
+    items
+        .iter()
+        .map(|i| match *i {
+            Item::Root { version, content } => 1 + usize::from(version) + usize::from(content),
+            Item::Char { content } => 2 + usize::from(content),
+            Item::Parm { .. } => 2,
+            Item::End { .. } => 0,
+        })
+        .sum()
 }
 
 /// How one attribute is sent: by a start token whose prefix is the whole text, or by
@@ -180,16 +225,11 @@ impl SlotInfo {
     }
 }
 
-/// The page before each slot (and after the last), and the body cost of the slots.
-#[derive(Debug)]
-struct Plan {
-    pages: Vec<u8>,
-    slot_bytes: u32,
-}
-
-fn plan(infos: &[SlotInfo]) -> Plan {
+/// Writes the page before each slot (and after the last) to `pages`; returns the body
+/// cost of the slots.
+fn plan(infos: &[SlotInfo], parent: &mut Vec<[u8; 2]>, pages: &mut Vec<u8>) -> u32 {
     let mut best = [0u32, INF];
-    let mut parent: Vec<[u8; 2]> = Vec::with_capacity(infos.len());
+    parent.clear();
     for info in infos {
         let m = info.matrix;
         let mut next = [INF; 2];
@@ -206,17 +246,15 @@ fn plan(infos: &[SlotInfo]) -> Plan {
         best = next;
         parent.push(par);
     }
-    let mut pages = vec![0u8; infos.len() + 1];
+    pages.clear();
+    pages.resize(infos.len() + 1, 0);
     let mut q = if best[1] < best[0] { 1 } else { 0 };
     pages[infos.len()] = q;
     for k in (0..infos.len()).rev() {
         q = parent[k][q as usize];
         pages[k] = q;
     }
-    Plan {
-        pages,
-        slot_bytes: best[0].min(best[1]),
-    }
+    best[0].min(best[1])
 }
 
 struct Emitter<'a, 'd> {
@@ -228,16 +266,16 @@ struct Emitter<'a, 'd> {
     arena: &'a mut Arena,
     next: usize,
     page: u8,
-    out: Vec<u8>,
-    steps: Vec<Step>,
+    out: &'a mut Vec<u8>,
+    steps: &'a mut Vec<Step>,
     /// Uses of each table entry.
-    used: Vec<u32>,
+    used: &'a mut Vec<u32>,
 }
 
 impl Emitter<'_, '_> {
     fn switch_to(&mut self, page: u8) {
         if self.page != page {
-            writer::switch_page(&mut self.out, page);
+            writer::switch_page(self.out, page);
             self.page = page;
         }
     }
@@ -279,7 +317,7 @@ impl Emitter<'_, '_> {
         self.steps.clear();
         let c = self
             .arena
-            .path(&v.value, self.table, self.page, pout, &mut self.steps);
+            .path(&v.value, self.table, self.page, pout, self.steps);
         debug_assert!(c < INF);
         for i in 0..self.steps.len() {
             match self.steps[i] {
@@ -296,13 +334,10 @@ impl Emitter<'_, '_> {
                 }
                 Step::Table { entry, suffix } => {
                     let table = self.table.expect("table steps only with a table");
-                    writer::str_t(
-                        &mut self.out,
-                        table.offset(entry, suffix).expect("live entry"),
-                    );
+                    writer::str_t(self.out, table.offset(entry, suffix).expect("live entry"));
                     self.used[entry as usize] += 1;
                 }
-                Step::Nul => writer::entity(&mut self.out, '\0'),
+                Step::Nul => writer::entity(self.out, '\0'),
             }
         }
         debug_assert_eq!(self.page, pout, "{slot:?}");
@@ -312,92 +347,111 @@ impl Emitter<'_, '_> {
             "{slot:?}"
         );
     }
+}
 
-    fn characteristic(&mut self, c: &Characteristic) {
-        let content = if c.children.is_empty() {
-            0
-        } else {
-            HAS_CONTENT
-        };
-        self.out.push(TAG_CHARACTERISTIC | HAS_ATTRS | content);
-        self.slot();
-        self.out.push(END);
-        for n in &c.children {
-            match n {
-                Node::Parm(p) => {
-                    self.out.push(TAG_PARM | HAS_ATTRS);
-                    self.slot();
-                    if p.value.is_some() {
-                        self.slot();
-                    }
-                    self.out.push(END);
-                }
-                Node::Characteristic(c) => self.characteristic(c),
-            }
-        }
-        if content != 0 {
-            self.out.push(END);
-        }
-    }
+/// Buffers one encoding needs, kept between calls by [`crate::Encoder`].
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    arena: Arena,
+    vals: Vec<Val>,
+    infos: Vec<SlotInfo>,
+    tabled: Vec<SlotInfo>,
+    parent: Vec<[u8; 2]>,
+    plain_pages: Vec<u8>,
+    pages: Vec<u8>,
+    steps: Vec<Step>,
+    used: Vec<u32>,
+    uses: Vec<(&'static [u8], u32)>,
+    /// The encoding.
+    pub out: Vec<u8>,
+}
+
+/// Reuses `v`'s buffer for elements of another lifetime: an in-place `collect` of an
+/// emptied vector keeps the allocation when the element layouts are the same.
+pub(crate) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
+    v.clear();
+    v.into_iter().map(|_| unreachable!("empty")).collect()
 }
 
 struct Job<'a, 'd> {
-    doc: &'a Document,
+    items: &'a [Item],
     slots: &'a [Slot<'d>],
-    infos: &'a [SlotInfo],
     vals: &'a [Val],
     fixed: usize,
 }
 
 impl<'d> Job<'_, 'd> {
-    /// Writes the document; returns the bytes and the uses of each table entry.
+    /// Writes the document to `out`; `used` receives the uses of each table entry.
+    #[allow(clippy::too_many_arguments)]
     fn emit(
         &self,
-        plan: &Plan,
+        infos: &[SlotInfo],
+        pages: &[u8],
+        slot_bytes: u32,
         table: Option<&Table<'d>>,
         arena: &mut Arena,
-    ) -> (Vec<u8>, Vec<u32>) {
+        out: &mut Vec<u8>,
+        steps: &mut Vec<Step>,
+        used: &mut Vec<u32>,
+    ) {
         let table_len = table.map_or(1, Table::header_len);
-        let size = 3 + table_len + self.fixed + plan.slot_bytes as usize;
-        let mut out = Vec::with_capacity(size);
-        writer::header(
-            &mut out,
-            PUBLIC_ID_PROV,
-            table.map_or(&[][..], |t| &t.bytes),
-        );
+        let size = 3 + table_len + self.fixed + slot_bytes as usize;
+        out.clear();
+        out.reserve(size);
+        writer::header(out, PUBLIC_ID_PROV, table.map_or(&[][..], |t| &t.bytes));
+        used.clear();
+        used.resize(table.map_or(0, Table::len), 0);
         let mut e = Emitter {
             slots: self.slots,
-            infos: self.infos,
+            infos,
             vals: self.vals,
-            pages: &plan.pages,
+            pages,
             table,
             arena,
             next: 0,
             page: 0,
             out,
-            steps: Vec::with_capacity(16),
-            used: vec![0; table.map_or(0, Table::len)],
+            steps,
+            used,
         };
-        let doc = self.doc;
-        let attrs = if doc.version.is_some() { HAS_ATTRS } else { 0 };
-        let content = if doc.characteristics.is_empty() {
-            0
-        } else {
-            HAS_CONTENT
-        };
-        e.out.push(TAG_ROOT | attrs | content);
-        if attrs != 0 {
-            e.slot();
-            e.out.push(END);
+        let mut root_content = false;
+        for item in self.items {
+            match *item {
+                Item::Root { version, content } => {
+                    root_content = content;
+                    let attrs = if version { HAS_ATTRS } else { 0 };
+                    let content = if content { HAS_CONTENT } else { 0 };
+                    e.out.push(TAG_ROOT | attrs | content);
+                    if version {
+                        e.slot();
+                        e.out.push(END);
+                    }
+                }
+                Item::Char { content } => {
+                    let content = if content { HAS_CONTENT } else { 0 };
+                    e.out.push(TAG_CHARACTERISTIC | HAS_ATTRS | content);
+                    e.slot();
+                    e.out.push(END);
+                }
+                Item::Parm { value } => {
+                    e.out.push(TAG_PARM | HAS_ATTRS);
+                    e.slot();
+                    if value {
+                        e.slot();
+                    }
+                    e.out.push(END);
+                }
+                Item::End { content } => {
+                    if content {
+                        e.out.push(END);
+                    }
+                }
+            }
         }
-        for c in &doc.characteristics {
-            e.characteristic(c);
-        }
-        if content != 0 {
+        if root_content {
             e.out.push(END);
         }
         debug_assert_eq!(e.out.len(), size);
-        (e.out, e.used)
     }
 }
 
@@ -405,12 +459,60 @@ impl<'d> Job<'_, 'd> {
 /// [`Document`] has an encoding (a value containing U+0000 uses ENTITY, which this
 /// crate's decoder accepts but XML cannot carry).
 pub fn encode(doc: &Document, opts: &EncodeOptions) -> Vec<u8> {
+    let mut items = Vec::with_capacity(64);
     let mut slots = Vec::with_capacity(64);
-    let fixed = collect(doc, &mut slots);
-    let mut arena = Arena::with_capacity(slots.len());
-    let mut vals: Vec<Val> = Vec::with_capacity(slots.len() / 2);
-    let mut infos: Vec<SlotInfo> = Vec::with_capacity(slots.len());
-    for slot in &slots {
+    let fixed = collect(doc, &mut items, &mut slots);
+    let mut sc = Scratch {
+        arena: Arena::with_capacity(slots.len()),
+        vals: Vec::with_capacity(slots.len() / 2),
+        infos: Vec::with_capacity(slots.len()),
+        steps: Vec::with_capacity(16),
+        ..Scratch::default()
+    };
+    encode_slots(&items, &slots, fixed, opts, &mut sc);
+    sc.out
+}
+
+/// [`encode`] with reusable buffers: `items`, `slots` scratch vectors.
+pub(crate) fn encode_doc(
+    doc: &Document,
+    opts: &EncodeOptions,
+    items: &mut Vec<Item>,
+    slots: Vec<Slot<'static>>,
+    sc: &mut Scratch,
+) -> Vec<Slot<'static>> {
+    items.clear();
+    let mut slots = recycle(slots);
+    let fixed = collect(doc, items, &mut slots);
+    encode_slots(items, &slots, fixed, opts, sc);
+    recycle(slots)
+}
+
+/// Encodes a flattened document into `sc.out`.
+pub(crate) fn encode_slots<'d>(
+    items: &[Item],
+    slots: &[Slot<'d>],
+    fixed: usize,
+    opts: &EncodeOptions,
+    sc: &mut Scratch,
+) {
+    let Scratch {
+        arena,
+        vals,
+        infos,
+        tabled,
+        parent,
+        plain_pages,
+        pages,
+        steps,
+        used,
+        uses,
+        out,
+    } = sc;
+    arena.clear();
+    vals.clear();
+    infos.clear();
+    for slot in slots {
         let text = slot.text.as_bytes();
         let exact = exact_starts(slot.attr, text);
         let v0 = vals.len() as u32;
@@ -450,39 +552,56 @@ pub fn encode(doc: &Document, opts: &EncodeOptions) -> Vec<u8> {
             matrix: [[INF; 2]; 2],
             choice: [[Choice::Exact(0); 2]; 2],
         };
-        info.price(slot.attr, &vals, false);
+        info.price(slot.attr, vals, false);
         infos.push(info);
     }
-    let plain_plan = plan(&infos);
+    let plain_bytes = plan(infos, parent, plain_pages);
     let job = Job {
-        doc,
-        slots: &slots,
-        infos: &infos,
-        vals: &vals,
+        items,
+        slots,
+        vals,
         fixed,
     };
-    let plain_size = 4 + fixed + plain_plan.slot_bytes as usize;
+    let plain_size = 4 + fixed + plain_bytes as usize;
     if !opts.string_table {
-        return job.emit(&plain_plan, None, &mut arena).0;
+        job.emit(
+            infos,
+            plain_pages,
+            plain_bytes,
+            None,
+            arena,
+            out,
+            steps,
+            used,
+        );
+        return;
     }
 
-    let mut uses: Vec<(&[u8], u32)> = slots
-        .iter()
-        .zip(&infos)
-        .filter_map(|(s, i)| {
-            let v = &vals[i.literal(&vals)?];
-            Some((
-                s.text.as_bytes(),
-                v.plain.iter().flatten().copied().min().unwrap_or(INF),
-            ))
-        })
-        .collect();
-    let entries = strtbl::select(&mut uses);
+    let mut u: Vec<(&[u8], u32)> = recycle(std::mem::take(uses));
+    u.extend(slots.iter().zip(infos.iter()).filter_map(|(s, i)| {
+        let v = &vals[i.literal(vals)?];
+        Some((
+            s.text.as_bytes(),
+            v.plain.iter().flatten().copied().min().unwrap_or(INF),
+        ))
+    }));
+    let entries = strtbl::select(&mut u);
+    *uses = recycle(u);
     if entries.is_empty() {
-        return job.emit(&plain_plan, None, &mut arena).0;
+        job.emit(
+            infos,
+            plain_pages,
+            plain_bytes,
+            None,
+            arena,
+            out,
+            steps,
+            used,
+        );
+        return;
     }
     let mut table = Table::new(entries);
-    for (slot, info) in slots.iter().zip(&infos) {
+    for (slot, info) in slots.iter().zip(infos.iter()) {
         for v in &mut vals[info.v0 as usize..info.v1 as usize] {
             arena.scan_table(
                 &slot.text.as_bytes()[v.skip as usize..],
@@ -491,52 +610,60 @@ pub fn encode(doc: &Document, opts: &EncodeOptions) -> Vec<u8> {
             );
         }
     }
-    let mut tabled_infos = infos.clone();
+    tabled.clear();
+    tabled.extend_from_slice(infos);
     // Rounds: price against the table, emit, drop entries nothing used, repeat.
     for _round in 0..3 {
         for v in vals.iter_mut().filter(|v| v.value.tabled) {
             v.tabled = arena.matrix(&v.value, Some(&table));
         }
-        for (info, slot) in tabled_infos.iter_mut().zip(&slots) {
+        for (info, slot) in tabled.iter_mut().zip(slots) {
             // A slot none of whose values meets the table keeps its plain price.
             if vals[info.v0 as usize..info.v1 as usize]
                 .iter()
                 .any(|v| v.value.tabled)
             {
-                info.price(slot.attr, &vals, true);
+                info.price(slot.attr, vals, true);
             }
         }
-        let p = plan(&tabled_infos);
-        let size = 3 + table.header_len() + fixed + p.slot_bytes as usize;
+        let bytes = plan(tabled, parent, pages);
+        let size = 3 + table.header_len() + fixed + bytes as usize;
         if size >= plain_size {
             break;
         }
         let job = Job {
-            doc,
-            slots: &slots,
-            infos: &tabled_infos,
-            vals: &vals,
+            items,
+            slots,
+            vals,
             fixed,
         };
-        let (bytes, used) = job.emit(&p, Some(&table), &mut arena);
+        job.emit(tabled, pages, bytes, Some(&table), arena, out, steps, used);
         if used
             .iter()
             .zip(0..)
             .all(|(&u, e)| u > 0 || table.offset(e, 0).is_none())
         {
-            return bytes;
+            return;
         }
-        table.retain_used(&used);
+        table.retain_used(used);
         if table.is_empty() {
             break;
         }
     }
     let job = Job {
-        doc,
-        slots: &slots,
-        infos: &infos,
-        vals: &vals,
+        items,
+        slots,
+        vals,
         fixed,
     };
-    job.emit(&plain_plan, None, &mut arena).0
+    job.emit(
+        infos,
+        plain_pages,
+        plain_bytes,
+        None,
+        arena,
+        out,
+        steps,
+        used,
+    );
 }

@@ -21,6 +21,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod compile;
 pub mod decode;
 pub mod encode;
 pub mod error;
@@ -28,17 +29,22 @@ pub mod header;
 pub mod limits;
 pub mod parser;
 mod pieces;
+pub mod render;
 mod strtbl;
 pub mod tokens;
 pub mod writer;
 
+pub use compile::{Encoder, compile};
 pub use decode::{DecodeDiagnostic, DecodeOptions, Decoded, Dropped, decode};
 pub use encode::{EncodeOptions, encode};
 pub use error::{ErrorKind, WbxmlError};
 pub use header::{Charset, Header, PublicId};
 pub use limits::Limits;
+pub use render::{Decoder, decode_to_xml};
 
 #[cfg(test)]
 mod codec_tests;
 #[cfg(test)]
 mod prop_tests;
+#[cfg(test)]
+mod stream_tests;

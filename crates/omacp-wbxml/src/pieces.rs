@@ -218,6 +218,12 @@ impl Arena {
         }
     }
 
+    /// Forgets every value, keeping the buffers.
+    pub fn clear(&mut self) {
+        self.matches.clear();
+        self.pos.clear();
+    }
+
     /// Scans `s` for value tokens and NULs.
     pub fn scan_tokens(&mut self, s: &[u8]) -> Value {
         let m0 = self.matches.len() as u32;

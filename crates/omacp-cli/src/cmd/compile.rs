@@ -2,7 +2,9 @@
 //!
 //! Compile encodes what it is given. When the validator finds problems they are
 //! printed on stderr, one per line, and the document is still compiled: refusing is
-//! `omacp validate`'s job.
+//! `omacp validate`'s job. With `--no-validate` the validator (which needs the document
+//! tree) is skipped and the streaming compiler turns the text straight into WBXML (the
+//! same bytes; docs/streaming-codecs.md).
 
 use anyhow::Context;
 
@@ -14,14 +16,22 @@ use crate::io;
 pub fn run(args: CompileArgs) -> anyhow::Result<Exit> {
     let input = io::read_input(&args.input)?;
     let name = args.input.display();
+    let opts = omacp_wbxml::EncodeOptions {
+        string_table: !args.no_string_table,
+    };
+    if args.no_validate {
+        let mut encoder = omacp_wbxml::Encoder::new();
+        let wbxml = encoder
+            .compile_bytes(&input, &opts)
+            .with_context(|| format!("{name}: cannot read the XML document"))?;
+        io::write_output(args.output.as_deref(), wbxml)?;
+        return Ok(Exit::Ok);
+    }
     let doc = omacp_doc::xml::parse_bytes(&input)
         .with_context(|| format!("{name}: cannot read the XML document"))?;
     for d in omacp_doc::validate::validate(&doc).diagnostics {
         eprintln!("omacp: {name}: {d}");
     }
-    let opts = omacp_wbxml::EncodeOptions {
-        string_table: !args.no_string_table,
-    };
     io::write_output(args.output.as_deref(), &omacp_wbxml::encode(&doc, &opts))?;
     Ok(Exit::Ok)
 }

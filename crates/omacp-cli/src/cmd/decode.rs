@@ -18,14 +18,15 @@ pub fn run(args: DecodeArgs) -> anyhow::Result<Exit> {
         lenient: args.lenient,
         limits: omacp_wbxml::Limits::SERVER,
     };
-    let decoded = omacp_wbxml::decode(&input, &opts)
-        .with_context(|| format!("{name}: cannot decode WBXML"))?;
-    for d in &decoded.diagnostics {
+    // The streaming decoder: the same text and errors as decode + xml::to_string.
+    let mut decoder = omacp_wbxml::Decoder::new();
+    let xml = decoder
+        .to_xml(&input, &opts)
+        .with_context(|| format!("{name}: cannot decode WBXML"))?
+        .to_owned();
+    for d in decoder.diagnostics() {
         eprintln!("omacp: {name}: {d}");
     }
-    io::write_output(
-        args.output.as_deref(),
-        omacp_doc::xml::to_string(&decoded.document).as_bytes(),
-    )?;
+    io::write_output(args.output.as_deref(), xml.as_bytes())?;
     Ok(Exit::Ok)
 }

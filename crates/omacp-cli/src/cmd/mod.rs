@@ -7,6 +7,8 @@ mod decode;
 mod device;
 mod inspect;
 mod push;
+mod sandbox;
+mod send;
 mod serve;
 mod validate;
 
@@ -43,6 +45,8 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Decode(a) => decode::run(a),
         Command::Validate(a) => validate::run(a),
         Command::Push(a) => push::run(a),
+        Command::Send(a) => send::run(a),
+        Command::Sandbox(a) => sandbox::run(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Card { command } => card::run(command),
         Command::Device { command } => device::run(command),

@@ -12,22 +12,30 @@ use omacp_bearer::pcap::{UdpFlow, sms_capture, udp_capture};
 use omacp_bearer::sms::{Address, Dcs, Submit, UserData};
 use omacp_bearer::wdp::{Reference, SegmentOptions, segment};
 use omacp_bearer::wsp::{ContentType, Header, PushPdu};
-use omacp_sec::{Credentials, SecMethod, random_pin, sign, userpinmac_code};
+use omacp_sec::{Credentials, SecMethod, random_pin, sign as sign_doc, userpinmac_code};
 
 use super::Exit;
-use crate::args::{EmitArg, PushArgs, SecArg};
+use crate::args::{EmitArg, PushArgs, SecArg, SegArgs, SignArgs};
 use crate::io::{read_input, write_output};
 
-/// Runs `omacp push`.
-pub fn run(a: PushArgs) -> anyhow::Result<Exit> {
-    let method = match a.sec {
+/// A signed push PDU ready to segment.
+pub(crate) struct BuiltPush {
+    /// The WSP push PDU (the WDP datagram).
+    pub pdu: Vec<u8>,
+}
+
+/// Signs `doc` as `sign` says and builds the WSP push PDU (shared by `push` and `send`).
+/// `None` when the document is invalid and `--allow-invalid` is not set. Prints the
+/// warnings a sender must see (no SEC; the USERPINMAC code the user must type).
+pub(crate) fn build(doc: &std::path::Path, sign: &SignArgs) -> anyhow::Result<Option<BuiltPush>> {
+    let method = match sign.sec {
         SecArg::None => None,
         SecArg::Netwpin => Some(SecMethod::NetwPin),
         SecArg::Userpin => Some(SecMethod::UserPin),
         SecArg::Usernetwpin => Some(SecMethod::UserNetwPin),
         SecArg::Userpinmac => Some(SecMethod::UserPinMac),
     };
-    let (imsi, mut pin) = super::key_material(a.imsi.as_deref(), a.pin.as_deref())?;
+    let (imsi, mut pin) = super::key_material(sign.imsi.as_deref(), sign.pin.as_deref())?;
     if let Some(m) = method {
         if m.needs_imsi() && imsi.is_none() {
             bail!(
@@ -42,16 +50,13 @@ pub fn run(a: PushArgs) -> anyhow::Result<Exit> {
             );
         }
         if m == SecMethod::UserPinMac && pin.is_none() {
-            pin = Some(random_pin(usize::from(a.pin_length), &os_entropy()?)?);
+            pin = Some(random_pin(usize::from(sign.pin_length), &os_entropy()?)?);
         }
     }
-    if matches!(a.emit, EmitArg::Tpdu) && a.to.is_none() {
-        bail!("--emit tpdu needs --to MSISDN");
-    }
 
-    let wbxml = load_wbxml(&read_input(&a.doc)?, a.allow_invalid)?;
+    let wbxml = load_wbxml(&read_input(doc)?, sign.allow_invalid)?;
     let Some(wbxml) = wbxml else {
-        return Ok(Exit::Invalid);
+        return Ok(None);
     };
 
     let creds = Credentials {
@@ -59,7 +64,7 @@ pub fn run(a: PushArgs) -> anyhow::Result<Exit> {
         pin: pin.as_ref(),
     };
     let mac = method
-        .map(|m| sign(m, &creds, &wbxml))
+        .map(|m| sign_doc(m, &creds, &wbxml))
         .transpose()
         .map_err(|r| anyhow::anyhow!("{r}"))?;
     let mac_hex = mac.map(|m| m.to_hex());
@@ -67,8 +72,8 @@ pub fn run(a: PushArgs) -> anyhow::Result<Exit> {
         (Some(m), Some(h)) => ContentType::signed(m, h),
         _ => ContentType::connectivity_wbxml(),
     };
-    let mut pdu = PushPdu::new(a.tid, content_type, &wbxml);
-    if let Some(uri) = &a.initiator_uri {
+    let mut pdu = PushPdu::new(sign.tid, content_type, &wbxml);
+    if let Some(uri) = &sign.initiator_uri {
         pdu.headers.push(Header::InitiatorUri(uri.as_bytes()));
     }
     let mut bytes = Vec::with_capacity(pdu.encoded_len());
@@ -85,17 +90,32 @@ pub fn run(a: PushArgs) -> anyhow::Result<Exit> {
         }
         Some(_) => {}
     }
+    Ok(Some(BuiltPush { pdu: bytes }))
+}
 
-    let reference = a.reference.unwrap_or_else(|| fnv16(&bytes));
-    let opts = SegmentOptions {
-        src_port: a.source_port,
-        reference: if a.concat == 16 {
+/// Segmentation options from the shared flags; the default reference is derived from the PDU.
+pub(crate) fn segment_options(seg: &SegArgs, pdu: &[u8]) -> SegmentOptions {
+    let reference = seg.reference.unwrap_or_else(|| fnv16(pdu));
+    SegmentOptions {
+        src_port: seg.source_port,
+        reference: if seg.concat == 16 {
             Reference::Bits16(reference)
         } else {
             Reference::Bits8(reference as u8)
         },
         ..SegmentOptions::default()
+    }
+}
+
+/// Runs `omacp push`.
+pub fn run(a: PushArgs) -> anyhow::Result<Exit> {
+    if matches!(a.emit, EmitArg::Tpdu) && a.to.is_none() {
+        bail!("--emit tpdu needs --to MSISDN");
+    }
+    let Some(BuiltPush { pdu: bytes }) = build(&a.doc, &a.sign)? else {
+        return Ok(Exit::Invalid);
     };
+    let opts = segment_options(&a.seg, &bytes);
     let out = match a.emit {
         EmitArg::Push => bytes,
         EmitArg::Segments => hex_lines(&segment(&bytes, &opts)?),
@@ -112,7 +132,7 @@ pub fn run(a: PushArgs) -> anyhow::Result<Exit> {
             None => udp_capture(
                 &[&bytes],
                 &UdpFlow {
-                    src_port: a.source_port,
+                    src_port: a.seg.source_port,
                     ..UdpFlow::default()
                 },
             )?,

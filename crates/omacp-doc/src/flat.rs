@@ -1,0 +1,445 @@
+//! A flat, zero-copy view of a document's XML text, for streaming codecs that never
+//! build a [`Document`](crate::Document) (docs/streaming-codecs.md).
+//!
+//! [`Flat::parse`] reads the plain shape nearly every document has (the same shape the
+//! XML parser's own fast path takes: the standard declaration and DOCTYPE, double-quoted
+//! attributes, whitespace between tags, no comments, CDATA or processing instructions)
+//! into a list of [`Item`]s and the document's strings in order, as slices of the input
+//! (a value is unescaped into a scratch buffer only when it holds a reference or a
+//! character that needs normalising). It never reports an error: on anything else, or
+//! anything wrong, it declines and the caller falls back to [`crate::xml::parse`], which
+//! gives the exact verdict. When it accepts, its items and strings are exactly the
+//! document `xml::parse` would build. A `Flat` keeps its buffers between calls.
+
+use crate::xml::{XmlLimits, attr_needs_care, is_xml_space, unescape_attr};
+
+/// One element of a flat document, in document order. The strings come separately,
+/// in the same order: the root's version (if any), each characteristic's type, each
+/// parm's name and then its value (if any).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Item {
+    /// The root: `version` says whether it carries a version string; `content` whether
+    /// it has any characteristic.
+    Root {
+        /// A version string follows.
+        version: bool,
+        /// The root has characteristics.
+        content: bool,
+    },
+    /// A characteristic starts (its type string follows); `content`: it has children.
+    Char {
+        /// The characteristic has children (parms or characteristics).
+        content: bool,
+    },
+    /// A parm: its name string, then its value string if `value`.
+    Parm {
+        /// A value string follows the name.
+        value: bool,
+    },
+    /// The characteristic opened last ends (`content` as at its start).
+    End {
+        /// The characteristic had children.
+        content: bool,
+    },
+}
+
+/// Strings taken from the scratch buffer carry this bit in their start offset.
+const SCRATCH: u32 = 1 << 31;
+
+/// A flat document with reusable buffers (see the module documentation).
+#[derive(Debug, Default)]
+pub struct Flat {
+    items: Vec<Item>,
+    /// Byte ranges of the strings: in the input, or (with [`SCRATCH`]) in `scratch`.
+    spans: Vec<(u32, u32)>,
+    scratch: String,
+    /// Open elements: 0 root, 1 characteristic, 2 parm; with the item index.
+    stack: Vec<(u8, u32)>,
+}
+
+const ROOT: u8 = 0;
+const CHAR: u8 = 1;
+const PARM: u8 = 2;
+const NAMES: [&str; 3] = [crate::xml::ROOT, "characteristic", "parm"];
+
+const DECLS: [&str; 2] = [
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+    "<?xml version=\"1.0\"?>",
+];
+const DOCTYPE: [&str; 6] = [
+    "<!DOCTYPE",
+    "wap-provisioningdoc",
+    "PUBLIC",
+    "\"-//WAPFORUM//DTD PROV 1.0//EN\"",
+    "\"http://www.wapforum.org/DTD/prov.dtd\"",
+    ">",
+];
+
+impl Flat {
+    /// An empty flat document.
+    pub fn new() -> Flat {
+        Flat::default()
+    }
+
+    /// The items of the last accepted document.
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+
+    /// Number of strings of the last accepted document.
+    pub fn string_count(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// String `i` of the last accepted document, which was parsed from `text`.
+    #[inline]
+    pub fn string<'s>(&'s self, text: &'s str, i: usize) -> &'s str {
+        let (s, e) = self.spans[i];
+        if s & SCRATCH != 0 {
+            &self.scratch[(s & !SCRATCH) as usize..e as usize]
+        } else {
+            &text[s as usize..e as usize]
+        }
+    }
+
+    /// Reads `text` (the whole input, BOM allowed). Returns false when the text is not
+    /// of the plain shape, or is not a valid document, or exceeds `limits`: then the
+    /// caller must use [`crate::xml::parse_with_limits`].
+    pub fn parse(&mut self, text: &str, limits: &XmlLimits) -> bool {
+        self.items.clear();
+        self.spans.clear();
+        self.scratch.clear();
+        self.stack.clear();
+        // Offsets are kept in 31 bits.
+        if text.len() > limits.max_bytes || text.len() >= SCRATCH as usize {
+            return false;
+        }
+        let base = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
+        let mut s = Scan {
+            s: text,
+            b: text.as_bytes(),
+            i: base,
+        };
+        s.body(self, limits).is_some()
+    }
+}
+
+struct Scan<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Scan<'a> {
+    #[inline]
+    fn skip_space(&mut self) {
+        while self.b.get(self.i).copied().is_some_and(is_xml_space) {
+            self.i += 1;
+        }
+    }
+
+    #[inline]
+    fn eat(&mut self, t: &str) -> bool {
+        let ok = self.b[self.i..].starts_with(t.as_bytes());
+        if ok {
+            self.i += t.len();
+        }
+        ok
+    }
+
+    /// A name: bytes up to whitespace or markup. Stops only at ASCII bytes, so both
+    /// ends are character boundaries.
+    #[inline]
+    fn name(&mut self) -> &'a [u8] {
+        let start = self.i;
+        while let Some(&c) = self.b.get(self.i) {
+            if is_xml_space(c) || matches!(c, b'/' | b'>' | b'=' | b'<' | b'"' | b'\'') {
+                break;
+            }
+            self.i += 1;
+        }
+        &self.b[start..self.i]
+    }
+
+    /// `name="value"` pairs up to `>` or `/>`: each of `allowed` at most once. Pushes
+    /// the values' spans in the order of `allowed` and returns which were present and
+    /// whether the tag was self-closed.
+    fn attributes<const N: usize>(
+        &mut self,
+        f: &mut Flat,
+        allowed: [&str; N],
+    ) -> Option<([bool; N], bool)> {
+        let mut found = [(0u32, 0u32); N];
+        let mut seen = [false; N];
+        let empty = loop {
+            let before = self.i;
+            self.skip_space();
+            match self.b.get(self.i)? {
+                b'>' => {
+                    self.i += 1;
+                    break false;
+                }
+                b'/' => {
+                    self.i += 1;
+                    if !self.eat(">") {
+                        return None;
+                    }
+                    break true;
+                }
+                _ if before == self.i => return None,
+                _ => {}
+            }
+            let key = self.name();
+            let k = allowed.iter().position(|a| a.as_bytes() == key)?;
+            if seen[k] || !self.eat("=\"") {
+                return None;
+            }
+            let start = self.i;
+            let len = self.b[start..]
+                .iter()
+                .position(|&c| matches!(c, b'"' | b'<' | b'>'))?;
+            self.i = start + len;
+            if !self.eat("\"") {
+                return None;
+            }
+            let raw = &self.s[start..start + len];
+            // A fold without early exit, so the compiler checks many bytes at a time.
+            found[k] = if raw.bytes().fold(false, |c, b| c | attr_needs_care(b)) {
+                let v = unescape_attr(raw, false).ok()?;
+                let s0 = f.scratch.len();
+                f.scratch.push_str(&v);
+                (s0 as u32 | SCRATCH, f.scratch.len() as u32)
+            } else {
+                (start as u32, (start + len) as u32)
+            };
+            seen[k] = true;
+        };
+        for k in 0..N {
+            if seen[k] {
+                f.spans.push(found[k]);
+            }
+        }
+        Some((seen, empty))
+    }
+
+    fn body(&mut self, f: &mut Flat, limits: &XmlLimits) -> Option<()> {
+        if self.b[self.i..].starts_with(b"<?") {
+            if !DECLS.iter().any(|d| self.eat(d)) {
+                return None;
+            }
+            self.skip_space();
+        }
+        if self.b[self.i..].starts_with(b"<!") {
+            // The PROV DOCTYPE, with any XML whitespace between its parts.
+            for (k, part) in DOCTYPE.iter().enumerate() {
+                let before = self.i;
+                self.skip_space();
+                let spaced = self.i > before;
+                if (k > 0 && k < DOCTYPE.len() - 1 && !spaced) || !self.eat(part) {
+                    return None;
+                }
+            }
+            self.skip_space();
+        }
+        let mut root_seen = false;
+        let mut elements = 0usize;
+        loop {
+            self.skip_space();
+            if self.i == self.b.len() {
+                return (root_seen && f.stack.is_empty()).then_some(());
+            }
+            if !self.eat("<") {
+                return None;
+            }
+            if self.eat("/") {
+                let name = self.name();
+                let &(open, at) = f.stack.last()?;
+                if !self.eat(">") || NAMES[open as usize].as_bytes() != name {
+                    return None;
+                }
+                close(f, open, at);
+                continue;
+            }
+            elements += 1;
+            if elements > limits.max_elements || f.stack.len() >= limits.max_depth {
+                return None;
+            }
+            let name = self.name();
+            let at = f.items.len() as u32;
+            let (kind, empty) = if name == NAMES[ROOT as usize].as_bytes() {
+                if root_seen {
+                    return None;
+                }
+                root_seen = true;
+                let ([version], empty) = self.attributes(f, ["version"])?;
+                f.items.push(Item::Root {
+                    version,
+                    content: false,
+                });
+                (ROOT, empty)
+            } else if name == NAMES[CHAR as usize].as_bytes() {
+                let &(parent, p) = f.stack.last()?;
+                if parent == PARM {
+                    return None;
+                }
+                let ([kind], empty) = self.attributes(f, ["type"])?;
+                if !kind {
+                    return None;
+                }
+                set_content(&mut f.items[p as usize]);
+                f.items.push(Item::Char { content: false });
+                (CHAR, empty)
+            } else if name == NAMES[PARM as usize].as_bytes() {
+                let &(parent, p) = f.stack.last()?;
+                if parent != CHAR {
+                    return None;
+                }
+                let ([name, value], empty) = self.attributes(f, ["name", "value"])?;
+                if !name {
+                    return None;
+                }
+                set_content(&mut f.items[p as usize]);
+                f.items.push(Item::Parm { value });
+                (PARM, empty)
+            } else {
+                return None;
+            };
+            if empty {
+                close(f, kind, at);
+            } else {
+                f.stack.push((kind, at));
+            }
+        }
+    }
+}
+
+#[inline]
+fn set_content(item: &mut Item) {
+    match item {
+        Item::Root { content, .. } | Item::Char { content } => *content = true,
+        Item::Parm { .. } | Item::End { .. } => {}
+    }
+}
+
+/// Closes element `kind` opened at item `at` (popping it if it was pushed).
+#[inline]
+fn close(f: &mut Flat, kind: u8, at: u32) {
+    if f.stack.last() == Some(&(kind, at)) {
+        f.stack.pop();
+    }
+    if kind == CHAR {
+        let content = matches!(f.items[at as usize], Item::Char { content: true });
+        f.items.push(Item::End { content });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::xml::{self, XmlLimits};
+    use crate::{Characteristic, Document, Node, Parm};
+
+    /// The document the items and strings describe.
+    fn to_document(f: &Flat, text: &str) -> Document {
+        let mut strings = (0..f.string_count()).map(|i| f.string(text, i).to_owned());
+        let mut doc = Document::default();
+        let mut stack: Vec<Characteristic> = Vec::new();
+        for item in f.items() {
+            match *item {
+                Item::Root { version, .. } => {
+                    doc.version = if version { strings.next() } else { None }
+                }
+                Item::Char { .. } => stack.push(Characteristic::new(strings.next().unwrap())),
+                Item::Parm { value } => {
+                    let name = strings.next().unwrap();
+                    let value = if value { strings.next() } else { None };
+                    let top = stack.last_mut().unwrap();
+                    top.children.push(Node::Parm(Parm { name, value }));
+                }
+                Item::End { content } => {
+                    let c = stack.pop().unwrap();
+                    assert_eq!(content, !c.children.is_empty());
+                    match stack.last_mut() {
+                        Some(p) => p.children.push(Node::Characteristic(c)),
+                        None => doc.characteristics.push(c),
+                    }
+                }
+            }
+        }
+        assert!(
+            matches!(f.items().first(), Some(Item::Root { content, .. }) if *content != doc.characteristics.is_empty())
+        );
+        doc
+    }
+
+    /// The flat reader either declines or agrees with the parser, on the corpus and on
+    /// every one-byte deletion, and many one-byte insertions, of a small document.
+    #[test]
+    fn agrees_with_the_parser() {
+        let mut f = Flat::new();
+        let mut check = |text: &str| {
+            if f.parse(text, &XmlLimits::DEFAULT) {
+                assert_eq!(
+                    xml::parse(text).as_ref(),
+                    Ok(&to_document(&f, text)),
+                    "{text}"
+                );
+            }
+        };
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../corpus");
+        let mut taken = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "xml") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                assert!(Flat::new().parse(&text, &XmlLimits::DEFAULT), "{path:?}");
+                check(&text);
+                taken += 1;
+            }
+        }
+        assert!(taken >= 25);
+        let small = "\u{FEFF}<?xml version=\"1.0\"?>\n<!DOCTYPE wap-provisioningdoc PUBLIC \"-//WAPFORUM//DTD PROV 1.0//EN\"\n \"http://www.wapforum.org/DTD/prov.dtd\">\n<wap-provisioningdoc version=\"1.0\">\n <characteristic type=\"A\">\n  <parm name=\"N\" value=\"a&amp;b&#10;c\"/>\n  <parm value=\"v\" name=\"F\"></parm>\n  <characteristic type=\"B\"/>\n </characteristic>\n</wap-provisioningdoc>\n";
+        assert!(Flat::new().parse(small, &XmlLimits::DEFAULT));
+        check(small);
+        let b = small.as_bytes();
+        for i in 0..b.len() {
+            let mut v = b.to_vec();
+            v.remove(i);
+            if let Ok(t) = std::str::from_utf8(&v) {
+                check(t);
+            }
+            for ins in [
+                b' ', b'<', b'>', b'/', b'"', b'\'', b'=', b'&', b'\t', b'x', 0x01,
+            ] {
+                let mut v = b.to_vec();
+                v.insert(i, ins);
+                if let Ok(t) = std::str::from_utf8(&v) {
+                    check(t);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn limits_decline() {
+        let text = "<wap-provisioningdoc><characteristic type=\"A\"><characteristic type=\"B\"/></characteristic></wap-provisioningdoc>";
+        let mut f = Flat::new();
+        assert!(f.parse(text, &XmlLimits::DEFAULT));
+        for limits in [
+            XmlLimits {
+                max_depth: 2,
+                ..XmlLimits::DEFAULT
+            },
+            XmlLimits {
+                max_elements: 2,
+                ..XmlLimits::DEFAULT
+            },
+            XmlLimits {
+                max_bytes: 10,
+                ..XmlLimits::DEFAULT
+            },
+        ] {
+            assert!(!f.parse(text, &limits));
+        }
+    }
+}

@@ -1,0 +1,460 @@
+//! The omacp sandbox: an SMSC (omacp-smpp's server) whose messages go to virtual handsets
+//! instead of a radio network. Each handset is keyed by MSISDN, has an IMSI and a user
+//! PIN, and runs the real device agent (omacp-agent) over an omacp-device store in memory.
+//! Every SMS it receives is reassembled, authenticated and applied exactly as on a phone;
+//! the sandbox records what each handset received, the PIN prompt its user saw, and what
+//! was applied or refused, and answers the sender with a delivery receipt: DELIVRD when
+//! the handset accepted the message, UNDELIV (or REJECTD) otherwise.
+//!
+//! It is a test double, and says so: every record and every line it prints is marked
+//! `[SANDBOX]`.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use omacp_agent::{Event, Policy};
+use omacp_device::{Answers, Handset, Received, Store};
+use omacp_sec::{Imsi, Pin};
+use omacp_smpp::receipt::{DeliveryReport, MessageState, ReceiptText};
+use omacp_smpp::server::{self, SmscHandle, Submission};
+use omacp_smpp::smsc::SmscConfig;
+use tokio::net::TcpListener;
+use tokio::sync::broadcast;
+
+/// The marker every sandbox message carries.
+pub const MARK: &str = "[SANDBOX]";
+
+/// A virtual handset to create.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HandsetSpec {
+    /// Its number (international digits, no `+`).
+    pub msisdn: String,
+    /// The SIM's IMSI (NETWPIN key).
+    pub imsi: String,
+    /// The PIN its user knows (typed when a USERPIN prompt appears), if any.
+    pub pin: Option<String>,
+}
+
+impl std::fmt::Debug for HandsetSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HandsetSpec")
+            .field("msisdn", &self.msisdn)
+            .field("pin", &self.pin.as_ref().map(|_| "<redacted>"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl HandsetSpec {
+    /// Parses `MSISDN:IMSI[:PIN]` (the CLI's `--handset`).
+    pub fn parse(s: &str) -> Result<HandsetSpec, SandboxError> {
+        let mut it = s.split(':');
+        let (Some(msisdn), Some(imsi)) = (it.next(), it.next()) else {
+            return Err(SandboxError::BadHandset(
+                "expected MSISDN:IMSI[:PIN]".into(),
+            ));
+        };
+        let pin = it.next().map(str::to_owned);
+        if it.next().is_some() {
+            return Err(SandboxError::BadHandset(
+                "expected MSISDN:IMSI[:PIN]".into(),
+            ));
+        }
+        Ok(HandsetSpec {
+            msisdn: msisdn.trim_start_matches('+').to_owned(),
+            imsi: imsi.to_owned(),
+            pin,
+        })
+    }
+}
+
+/// Sandbox failures.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// A handset specification is malformed (the text never includes the PIN).
+    #[error("handset: {0}")]
+    BadHandset(String),
+    /// The handset store failed.
+    #[error("handset store: {0}")]
+    Store(String),
+    /// Listening failed.
+    #[error("listen: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// What happened on a handset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Happened {
+    /// An SMS arrived (one segment).
+    Received {
+        /// The SMSC message id.
+        message_id: String,
+        /// The sender's address.
+        from: String,
+        /// Its length.
+        octets: usize,
+    },
+    /// The user was asked for a PIN: the prompt text as a phone would word it.
+    PinPrompt(String),
+    /// The user was asked to accept settings.
+    Confirmation(String),
+    /// Settings were applied: the context and the top-level items added or replaced.
+    Applied(String),
+    /// The message was refused, and why.
+    Rejected(String),
+    /// No handset has this number.
+    UnknownSubscriber,
+    /// The receipt sent back.
+    Receipt {
+        /// The SMSC message id.
+        message_id: String,
+        /// The state.
+        state: MessageState,
+    },
+}
+
+/// One sandbox record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Milliseconds since the UNIX epoch.
+    pub at_ms: u64,
+    /// The handset.
+    pub msisdn: String,
+    /// What happened.
+    pub what: Happened,
+}
+
+impl std::fmt::Display for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{MARK} handset {}: ", self.msisdn)?;
+        match &self.what {
+            Happened::Received {
+                message_id,
+                from,
+                octets,
+            } => write!(f, "received SMS {message_id} from {from} ({octets} octets)"),
+            Happened::PinPrompt(p) => write!(f, "PIN prompt shown: \"{p}\""),
+            Happened::Confirmation(c) => write!(f, "confirmation shown: \"{c}\""),
+            Happened::Applied(a) => write!(f, "settings applied: {a}"),
+            Happened::Rejected(r) => write!(f, "refused: {r}"),
+            Happened::UnknownSubscriber => f.write_str("no such subscriber"),
+            Happened::Receipt { message_id, state } => {
+                write!(f, "receipt for {message_id}: {}", state.stat())
+            }
+        }
+    }
+}
+
+struct Phone {
+    handset: Handset,
+    pin: Option<Pin>,
+    /// Segments received since the agent last finished a message (their receipts wait
+    /// for the outcome of the whole message).
+    pending: Vec<(String, u64)>,
+}
+
+#[derive(Default)]
+struct Shared {
+    records: Vec<Record>,
+}
+
+/// A running sandbox.
+#[derive(Clone)]
+pub struct Sandbox {
+    smsc: SmscHandle,
+    shared: Arc<Mutex<Shared>>,
+    phones: Arc<Mutex<BTreeMap<String, Phone>>>,
+    feed: broadcast::Sender<Record>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("addr", &self.smsc.local_addr())
+            .finish_non_exhaustive()
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+impl Sandbox {
+    /// Starts the sandbox SMSC on `listener` with `handsets`. `smsc` sets the accounts
+    /// (empty: any system_id/password binds) and fault knobs.
+    pub fn start(
+        listener: TcpListener,
+        smsc: SmscConfig,
+        handsets: &[HandsetSpec],
+    ) -> Result<Sandbox, SandboxError> {
+        let (handle, mut sink) = server::start(listener, smsc)?;
+        let (feed, _) = broadcast::channel(1024);
+        let sb = Sandbox {
+            smsc: handle,
+            shared: Arc::default(),
+            phones: Arc::default(),
+            feed,
+        };
+        for h in handsets {
+            sb.add_handset(h)?;
+        }
+        // The handsets' stores are synchronous (SQLite): they run on a blocking thread.
+        let worker = sb.clone();
+        tokio::task::spawn_blocking(move || {
+            while let Some(s) = sink.blocking_recv() {
+                worker.deliver(s);
+            }
+        });
+        Ok(sb)
+    }
+
+    /// The SMSC's address.
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        self.smsc.local_addr()
+    }
+
+    /// The SMSC handle (counters, shutdown).
+    pub fn smsc(&self) -> &SmscHandle {
+        &self.smsc
+    }
+
+    /// Adds a virtual handset (its store is in memory).
+    pub fn add_handset(&self, spec: &HandsetSpec) -> Result<(), SandboxError> {
+        let imsi = Imsi::parse(&spec.imsi)
+            .map_err(|_| SandboxError::BadHandset(format!("{}: invalid IMSI", spec.msisdn)))?;
+        let pin = spec
+            .pin
+            .as_deref()
+            .map(Pin::parse)
+            .transpose()
+            .map_err(|_| SandboxError::BadHandset(format!("{}: invalid PIN", spec.msisdn)))?;
+        let store = Store::in_memory().map_err(|e| SandboxError::Store(e.to_string()))?;
+        store
+            .set_meta("imsi", &spec.imsi)
+            .map_err(|e| SandboxError::Store(e.to_string()))?;
+        let handset = Handset {
+            store,
+            agent: omacp_agent::Agent::new(Policy::default(), Some(imsi)),
+            http_timeout: Duration::from_secs(5),
+        };
+        self.phones.lock().expect("phones").insert(
+            spec.msisdn.clone(),
+            Phone {
+                handset,
+                pin,
+                pending: Vec::new(),
+            },
+        );
+        Ok(())
+    }
+
+    /// Every record so far.
+    pub fn records(&self) -> Vec<Record> {
+        self.shared.lock().expect("records").records.clone()
+    }
+
+    /// A live feed of records (for printing).
+    pub fn subscribe(&self) -> broadcast::Receiver<Record> {
+        self.feed.subscribe()
+    }
+
+    /// The settings history of a handset (what was applied, as XML), oldest first.
+    pub fn history(&self, msisdn: &str) -> Option<Vec<omacp_device::HistoryEntry>> {
+        let phones = self.phones.lock().expect("phones");
+        phones.get(msisdn)?.handset.store.history().ok()
+    }
+
+    fn record(&self, msisdn: &str, what: Happened) {
+        let r = Record {
+            at_ms: now_ms(),
+            msisdn: msisdn.to_owned(),
+            what,
+        };
+        let _ = self.feed.send(r.clone());
+        self.shared.lock().expect("records").records.push(r);
+    }
+
+    fn receipt(&self, msisdn: &str, message_id: String, submitted_ms: u64, state: MessageState) {
+        let date = |ms: u64| ymdhm(ms / 1000);
+        let err = match state {
+            MessageState::Delivered => "000",
+            _ => "001",
+        };
+        let report = DeliveryReport {
+            message_id: message_id.clone(),
+            state,
+            network_error: None,
+            text: Some(ReceiptText {
+                id: message_id.clone(),
+                sub: "001".into(),
+                dlvrd: if state == MessageState::Delivered {
+                    "001"
+                } else {
+                    "000"
+                }
+                .into(),
+                submit_date: date(submitted_ms),
+                done_date: date(now_ms()),
+                stat: state,
+                err: err.into(),
+                text: String::new(),
+            }),
+        };
+        let _ = self.smsc.receipt(report);
+        self.record(msisdn, Happened::Receipt { message_id, state });
+    }
+
+    /// One accepted submit_sm: hand the segment to its handset, and answer with receipts
+    /// once the handset has decided about the whole message.
+    fn deliver(&self, s: Submission) {
+        let msisdn = s.sm.destination_addr.trim_start_matches('+').to_owned();
+        let at = now_ms();
+        let mut phones = self.phones.lock().expect("phones");
+        let Some(phone) = phones.get_mut(&msisdn) else {
+            drop(phones);
+            self.record(&msisdn, Happened::UnknownSubscriber);
+            self.receipt(&msisdn, s.message_id, at, MessageState::Undeliverable);
+            return;
+        };
+        self.record(
+            &msisdn,
+            Happened::Received {
+                message_id: s.message_id.clone(),
+                from: s.sm.source_addr.clone(),
+                octets: s.sm.short_message.len(),
+            },
+        );
+        phone.pending.push((s.message_id, at));
+        let answers = Answers {
+            pin: phone.pin.clone(),
+            yes: true,
+        };
+        // A UDH-less SMS is plain text to the phone: it is delivered, not provisioning.
+        let udhi = s.sm.esm_class & 0x40 != 0;
+        if !udhi {
+            let pending = std::mem::take(&mut phone.pending);
+            drop(phones);
+            for (id, t) in pending {
+                self.receipt(&msisdn, id, t, MessageState::Delivered);
+            }
+            return;
+        }
+        let log = phone.handset.receive(
+            &[Received::UserData(s.sm.short_message)],
+            &s.sm.source_addr,
+            &answers,
+            at,
+        );
+        let mut outcome: Option<MessageState> = None;
+        let mut happened = Vec::new();
+        let mut events = match log {
+            Ok(log) => log.events,
+            Err(e) => {
+                happened.push(Happened::Rejected(format!("handset failure: {e}")));
+                outcome = Some(MessageState::Undeliverable);
+                Vec::new()
+            }
+        };
+        // The virtual user typed its PIN once (Handset::drive). A prompt still open after
+        // that means the user does not know the right PIN: it declines, as a person would.
+        if matches!(events.last(), Some(Event::NeedPin { .. })) {
+            let mut more = omacp_device::RunLog::default();
+            let h = &mut phone.handset;
+            h.agent.handle(
+                omacp_agent::Millis(at),
+                omacp_agent::Input::Decline,
+                &h.store,
+            );
+            h.drive(at, &Answers::default(), &mut more);
+            events.extend(more.events);
+        }
+        for e in &events {
+            match e {
+                Event::NeedPin {
+                    sender,
+                    method,
+                    attempts_left,
+                    ..
+                } => happened.push(Happened::PinPrompt(format!(
+                    "Settings from {sender} ({}). Enter PIN ({attempts_left} attempts left)",
+                    method.name().unwrap_or("?")
+                ))),
+                Event::ConfirmationRequired { summary, .. } => {
+                    happened.push(Happened::Confirmation(format!(
+                        "Install settings into {} (added {:?})?",
+                        summary.context, summary.added
+                    )));
+                }
+                Event::Applied { report, .. } => {
+                    let s = &report.summary;
+                    happened.push(Happened::Applied(format!(
+                        "context {} trust {:?} sec {} added {:?} replaced {:?}",
+                        s.context,
+                        s.trust,
+                        s.sec.and_then(|m| m.name()).unwrap_or("none"),
+                        s.added,
+                        s.replaced
+                    )));
+                    outcome = Some(MessageState::Delivered);
+                }
+                Event::Rejected { reason, .. } => {
+                    happened.push(Happened::Rejected(reason.to_string()));
+                    outcome = Some(MessageState::Rejected);
+                }
+            }
+        }
+        let pending = match outcome {
+            Some(_) => std::mem::take(&mut phone.pending),
+            None => Vec::new(),
+        };
+        drop(phones);
+        for h in happened {
+            self.record(&msisdn, h);
+        }
+        if let Some(state) = outcome {
+            for (id, t) in pending {
+                self.receipt(&msisdn, id, t, state);
+            }
+        }
+    }
+}
+
+/// `YYMMDDhhmm` (UTC) for receipt dates.
+fn ymdhm(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{:02}{m:02}{d:02}{:02}{:02}",
+        y % 100,
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_specs() {
+        assert_eq!(ymdhm(0), "7001010000");
+        // 2026-11-24 06:30 UTC.
+        assert_eq!(ymdhm(1_795_501_800), "2611240630");
+        let h = HandsetSpec::parse("+447700900123:001010123456789:1234").unwrap();
+        assert_eq!(h.msisdn, "447700900123");
+        assert!(!format!("{h:?}").contains("1234"));
+        assert!(HandsetSpec::parse("447700900123").is_err());
+    }
+}
