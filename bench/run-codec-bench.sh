@@ -5,7 +5,9 @@
 # and python3. Prints one row per document:
 #   bytes = XML size; compile = XML text -> WBXML (string table on);
 #   decode = WBXML -> XML text (both decode libwbxml's encoding of the document);
-#   ratio = libwbxml time / omacp time; sizes = encoded bytes with / without table.
+#   omacp = the streaming Encoder/Decoder (reused); model = xml::parse + encode and
+#   decode + xml::to_string (same output); ratio = libwbxml time / omacp time;
+#   sizes = encoded bytes with / without table.
 # Usage: bench/run-codec-bench.sh [N]   (N = libwbxml repetitions per document, default 500)
 set -euo pipefail
 
@@ -46,16 +48,18 @@ with open(libtsv) as f:
         name = name[:-4] if name.endswith(".xml") else name
         xml_bytes = os.path.getsize(os.path.join(docs, name + ".xml"))
         oc, od = ns("compile", name) / 1000, ns("decode", name) / 1000
+        mc, md = ns("model-compile", name) / 1000, ns("model-decode", name) / 1000
         lc, ld = float(c) / 1000, float(d) / 1000
-        rows.append((name, xml_bytes, oc, lc, od, ld, ours[name], (int(lt), int(ln))))
-hdr = f"{'document':34} {'XML B':>6} | {'compile µs':>10} {'libwbxml':>9} {'ratio':>6} | {'decode µs':>9} {'libwbxml':>9} {'ratio':>6} | {'size ours':>10} {'libwbxml':>10}"
+        rows.append((name, xml_bytes, oc, mc, lc, od, md, ld, ours[name], (int(lt), int(ln))))
+hdr = f"{'document':30} {'XML B':>5} | {'compile µs':>10} {'model':>6} {'libwbxml':>8} {'ratio':>5} | {'decode µs':>9} {'model':>6} {'libwbxml':>8} {'ratio':>5} | {'size ours':>9} {'libwbxml':>9}"
 print(hdr)
 print("-" * len(hdr))
-tc = tl = td = tld = 0.0
-for name, xb, oc, lc, od, ld, (ot, on), (lt, ln) in rows:
-    print(f"{name[:34]:34} {xb:6} | {oc:10.2f} {lc:9.1f} {lc/oc:5.0f}x | {od:9.2f} {ld:9.1f} {ld/od:5.0f}x | {ot:4}/{on:<5} {lt:4}/{ln:<5}")
-    tc += oc; tl += lc; td += od; tld += ld
+tc = tm = tl = td = tdm = tld = 0.0
+for name, xb, oc, mc, lc, od, md, ld, (ot, on), (lt, ln) in rows:
+    print(f"{name[:30]:30} {xb:5} | {oc:10.2f} {mc:6.1f} {lc:8.1f} {lc/oc:4.0f}x | {od:9.2f} {md:6.1f} {ld:8.1f} {ld/od:4.0f}x | {ot:4}/{on:<4} {lt:4}/{ln:<4}")
+    tc += oc; tm += mc; tl += lc; td += od; tdm += md; tld += ld
 print("-" * len(hdr))
-print(f"{'total':34} {'':6} | {tc:10.1f} {tl:9.1f} {tl/tc:5.0f}x | {td:9.1f} {tld:9.1f} {tld/td:5.0f}x |")
+print(f"{'total':30} {'':5} | {tc:10.1f} {tm:6.0f} {tl:8.0f} {tl/tc:4.0f}x | {td:9.1f} {tdm:6.0f} {tld:8.0f} {tld/td:4.0f}x |")
+print(f"model path vs libwbxml: compile {tl/tm:.0f}x, decode {tld/tdm:.0f}x")
 print("sizes: encoded bytes with string table / without (omacp never larger than libwbxml)")
 PY

@@ -27,7 +27,8 @@ pub enum Command {
     Push(PushArgs),
     /// Sign, segment and submit one push to an SMSC over SMPP 3.4 (used by scripts).
     Send(SendArgs),
-    /// Run the sandbox SMSC with virtual handsets (a test double, clearly marked).
+    /// Run the sandbox SMSC with virtual handsets (a test double, clearly marked; alias `smsc`).
+    #[command(alias = "smsc")]
     Sandbox(SandboxArgs),
     /// Show every layer of a push: SMS -> WDP -> WSP -> SEC/MAC -> document (used by scripts).
     Inspect(InspectArgs),
@@ -52,6 +53,13 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         command: AdminCommand,
+    },
+    /// Run and follow campaigns on a running server: run, status, pause, resume (used by
+    /// scripts).
+    Campaign {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::cmd::campaign::CampaignCommand,
     },
 }
 

@@ -161,6 +161,23 @@ impl<'a> Scan<'a> {
         &self.b[start..self.i]
     }
 
+    /// The element name after `<`: the three PROV names are compared directly (the
+    /// usual case), anything else read as `name` reads it.
+    #[inline]
+    fn element_name(&mut self) -> &'a [u8] {
+        let rest = &self.b[self.i..];
+        for n in NAMES {
+            if rest.len() > n.len()
+                && rest.starts_with(n.as_bytes())
+                && matches!(rest[n.len()], b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>')
+            {
+                self.i += n.len();
+                return &rest[..n.len()];
+            }
+        }
+        self.name()
+    }
+
     /// `name="value"` pairs up to `>` or `/>`: each of `allowed` at most once. Pushes
     /// the values' spans in the order of `allowed` and returns which were present and
     /// whether the tag was self-closed.
@@ -189,22 +206,30 @@ impl<'a> Scan<'a> {
                 _ if before == self.i => return None,
                 _ => {}
             }
-            let key = self.name();
-            let k = allowed.iter().position(|a| a.as_bytes() == key)?;
-            if seen[k] || !self.eat("=\"") {
+            // `key="`: comparing the expected keys directly is what `name` then `=\"`
+            // would accept.
+            let rest = &self.b[self.i..];
+            let k = allowed.iter().position(|a| {
+                rest.len() > a.len() + 1
+                    && rest.starts_with(a.as_bytes())
+                    && rest[a.len()] == b'='
+                    && rest[a.len() + 1] == b'"'
+            })?;
+            if seen[k] {
                 return None;
             }
-            let start = self.i;
-            let len = self.b[start..]
-                .iter()
-                .position(|&c| matches!(c, b'"' | b'<' | b'>'))?;
-            self.i = start + len;
-            if !self.eat("\"") {
-                return None;
-            }
+            let start = self.i + allowed[k].len() + 2;
+            let len = self.b[start..].iter().position(|&c| c == b'"')?;
+            self.i = start + len + 1;
             let raw = &self.s[start..start + len];
             // A fold without early exit, so the compiler checks many bytes at a time.
-            found[k] = if raw.bytes().fold(false, |c, b| c | attr_needs_care(b)) {
+            found[k] = if raw
+                .bytes()
+                .fold(false, |c, b| c | attr_needs_care(b) | (b == b'>'))
+            {
+                if raw.bytes().any(|b| b == b'<' || b == b'>') {
+                    return None;
+                }
                 let v = unescape_attr(raw, false).ok()?;
                 let s0 = f.scratch.len();
                 f.scratch.push_str(&v);
@@ -252,9 +277,8 @@ impl<'a> Scan<'a> {
                 return None;
             }
             if self.eat("/") {
-                let name = self.name();
                 let &(open, at) = f.stack.last()?;
-                if !self.eat(">") || NAMES[open as usize].as_bytes() != name {
+                if !self.eat(NAMES[open as usize]) || !self.eat(">") {
                     return None;
                 }
                 close(f, open, at);
@@ -264,7 +288,7 @@ impl<'a> Scan<'a> {
             if elements > limits.max_elements || f.stack.len() >= limits.max_depth {
                 return None;
             }
-            let name = self.name();
+            let name = self.element_name();
             let at = f.items.len() as u32;
             let (kind, empty) = if name == NAMES[ROOT as usize].as_bytes() {
                 if root_seen {

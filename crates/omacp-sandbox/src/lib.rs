@@ -91,8 +91,8 @@ pub enum Happened {
         message_id: String,
         /// The sender's address.
         from: String,
-        /// Its length.
-        octets: usize,
+        /// The SMS user data (UDH ‖ payload) as received.
+        user_data: Vec<u8>,
     },
     /// The user was asked for a PIN: the prompt text as a phone would word it.
     PinPrompt(String),
@@ -131,8 +131,12 @@ impl std::fmt::Display for Record {
             Happened::Received {
                 message_id,
                 from,
-                octets,
-            } => write!(f, "received SMS {message_id} from {from} ({octets} octets)"),
+                user_data,
+            } => write!(
+                f,
+                "received SMS {message_id} from {from} ({} octets)",
+                user_data.len()
+            ),
             Happened::PinPrompt(p) => write!(f, "PIN prompt shown: \"{p}\""),
             Happened::Confirmation(c) => write!(f, "confirmation shown: \"{c}\""),
             Happened::Applied(a) => write!(f, "settings applied: {a}"),
@@ -155,8 +159,24 @@ struct Phone {
 
 #[derive(Default)]
 struct Shared {
-    records: Vec<Record>,
+    records: std::collections::VecDeque<Record>,
+    /// Idempotency key → the final state of its first delivery (`None` while pending).
+    keys: std::collections::HashMap<Vec<u8>, Option<MessageState>>,
+    /// SMSC message id → idempotency key, until its receipt is sent.
+    key_of: std::collections::HashMap<String, Vec<u8>>,
 }
+
+/// Records kept (the oldest are dropped beyond this; the live feed sees every one).
+pub const MAX_RECORDS: usize = 100_000;
+
+/// A segment whose message is still incomplete after this long is answered EXPIRED.
+pub const SEGMENT_EXPIRY_MS: u64 = 10 * 60 * 1000;
+
+/// The vendor-specific TLV (SMPP 3.4 §5.3.2: 0x1400–0x3FFF) in which omacp's campaign
+/// runner puts a per-segment idempotency key. A segment whose key was seen before is a
+/// resend after a crash or lost link: the handset does not get it again, and its receipt
+/// repeats the first delivery's outcome.
+pub const TLV_IDEMPOTENCY_KEY: u16 = 0x1501;
 
 /// A running sandbox.
 #[derive(Clone)]
@@ -250,9 +270,44 @@ impl Sandbox {
         Ok(())
     }
 
-    /// Every record so far.
+    /// Adds a handset unless one has this number; an existing one keeps its settings and
+    /// gets the new PIN (what its user would type for the next message).
+    pub fn ensure_handset(&self, spec: &HandsetSpec) -> Result<(), SandboxError> {
+        let pin = spec
+            .pin
+            .as_deref()
+            .map(Pin::parse)
+            .transpose()
+            .map_err(|_| SandboxError::BadHandset(format!("{}: invalid PIN", spec.msisdn)))?;
+        {
+            let mut phones = self.phones.lock().expect("phones");
+            if let Some(p) = phones.get_mut(&spec.msisdn) {
+                p.pin = pin;
+                return Ok(());
+            }
+        }
+        self.add_handset(spec)
+    }
+
+    /// The numbers of every handset.
+    pub fn handsets(&self) -> Vec<String> {
+        self.phones
+            .lock()
+            .expect("phones")
+            .keys()
+            .cloned()
+            .collect()
+    }
+
+    /// The records so far (at most [`MAX_RECORDS`], oldest first).
     pub fn records(&self) -> Vec<Record> {
-        self.shared.lock().expect("records").records.clone()
+        self.shared
+            .lock()
+            .expect("records")
+            .records
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// A live feed of records (for printing).
@@ -273,7 +328,11 @@ impl Sandbox {
             what,
         };
         let _ = self.feed.send(r.clone());
-        self.shared.lock().expect("records").records.push(r);
+        let mut shared = self.shared.lock().expect("records");
+        if shared.records.len() == MAX_RECORDS {
+            shared.records.pop_front();
+        }
+        shared.records.push_back(r);
     }
 
     fn receipt(&self, msisdn: &str, message_id: String, submitted_ms: u64, state: MessageState) {
@@ -303,6 +362,12 @@ impl Sandbox {
             }),
         };
         let _ = self.smsc.receipt(report);
+        {
+            let mut sh = self.shared.lock().expect("records");
+            if let Some(k) = sh.key_of.remove(&message_id) {
+                sh.keys.insert(k, Some(state));
+            }
+        }
         self.record(msisdn, Happened::Receipt { message_id, state });
     }
 
@@ -318,14 +383,41 @@ impl Sandbox {
             self.receipt(&msisdn, s.message_id, at, MessageState::Undeliverable);
             return;
         };
+        if let Some(key) = s.sm.tlvs.get(TLV_IDEMPOTENCY_KEY) {
+            let mut sh = self.shared.lock().expect("records");
+            sh.key_of.insert(s.message_id.clone(), key.to_vec());
+            match sh.keys.get(key).copied() {
+                None => {
+                    sh.keys.insert(key.to_vec(), None);
+                }
+                // A duplicate of a segment still waiting for the rest of its message: its
+                // receipt follows the message's outcome, like the first copy's.
+                Some(None) => {
+                    drop(sh);
+                    phone.pending.push((s.message_id, at));
+                    return;
+                }
+                Some(Some(state)) => {
+                    drop(sh);
+                    drop(phones);
+                    self.receipt(&msisdn, s.message_id, at, state);
+                    return;
+                }
+            }
+        }
         self.record(
             &msisdn,
             Happened::Received {
                 message_id: s.message_id.clone(),
                 from: s.sm.source_addr.clone(),
-                octets: s.sm.short_message.len(),
+                user_data: s.sm.short_message.clone(),
             },
         );
+        // Segments of messages that never completed: the phone gave up on them.
+        let (stale, live): (Vec<_>, Vec<_>) = std::mem::take(&mut phone.pending)
+            .into_iter()
+            .partition(|(_, t)| at.saturating_sub(*t) > SEGMENT_EXPIRY_MS);
+        phone.pending = live;
         phone.pending.push((s.message_id, at));
         let answers = Answers {
             pin: phone.pin.clone(),
@@ -336,6 +428,9 @@ impl Sandbox {
         if !udhi {
             let pending = std::mem::take(&mut phone.pending);
             drop(phones);
+            for (id, t) in stale {
+                self.receipt(&msisdn, id, t, MessageState::Expired);
+            }
             for (id, t) in pending {
                 self.receipt(&msisdn, id, t, MessageState::Delivered);
             }
@@ -410,6 +505,9 @@ impl Sandbox {
             None => Vec::new(),
         };
         drop(phones);
+        for (id, t) in stale {
+            self.receipt(&msisdn, id, t, MessageState::Expired);
+        }
         for h in happened {
             self.record(&msisdn, h);
         }

@@ -155,6 +155,8 @@ pub struct Config {
     pub log: LogConfig,
     /// Trusted HTTP context.
     pub thc: ThcConfig,
+    /// Campaign delivery: SMSC routes and the runner (`[campaign]`, docs/campaigns.md).
+    pub campaign: crate::campaign::CampaignConfig,
     /// Directory of the config file (where the default SQLite file goes).
     #[serde(skip)]
     pub base_dir: Option<PathBuf>,
@@ -169,6 +171,7 @@ impl Default for Config {
             session_ttl_secs: 12 * 3600,
             log: LogConfig::default(),
             thc: ThcConfig::default(),
+            campaign: Default::default(),
             base_dir: None,
         }
     }

@@ -10,6 +10,7 @@
 pub mod api;
 pub mod auth;
 pub mod bootstrap;
+pub mod campaign;
 pub mod config;
 pub mod csv_import;
 pub mod error;
@@ -38,6 +39,8 @@ pub struct Shared {
     pub thc: thc::Thc,
     /// Password attempts per `tenant/username` (slows guessing; per process).
     pub login_limit: thc::ratelimit::RateLimiter,
+    /// Campaign delivery (sandbox, runner wake-up).
+    pub campaigns: campaign::Hub,
 }
 
 /// Cheap-to-clone handle on [`Shared`].
@@ -62,6 +65,7 @@ impl AppState {
             config,
             thc,
             login_limit,
+            campaigns: campaign::Hub::default(),
         }))
     }
 }

@@ -15,6 +15,9 @@ pub enum ServeError {
     /// The store failed (including a too-new schema).
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// An SMSC route or the sandbox could not start.
+    #[error(transparent)]
+    Route(#[from] crate::campaign::route::RouteError),
     /// Binding or serving failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -57,6 +60,7 @@ pub async fn start(cfg: Config) -> Result<Started, ServeError> {
     let poll = Duration::from_millis(cfg.thc.poll_ms);
     let state = AppState::new(store.clone(), cfg);
     tokio::spawn(Arc::clone(&state.thc.cache).poll(store, poll));
+    crate::campaign::runner::start(state.clone()).await?;
     let router = app(state.clone());
     let task = tokio::spawn(async move {
         axum::serve(

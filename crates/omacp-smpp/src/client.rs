@@ -122,7 +122,13 @@ async fn run(
             Ok(s) => s,
             Err(e) => {
                 failures += 1;
+                if (closing || !cmds_open) && esme.is_idle() {
+                    break;
+                }
                 if reconnect.max_failures > 0 && failures >= reconnect.max_failures {
+                    // Messages still in the command channel are reported too; the status
+                    // is the nearest SMPP one, the reason (NotSent) says what happened.
+                    drain(&mut cmds, &mut esme);
                     esme.fail_queued(Status::SYSTEM_ERROR);
                     forward(&mut esme, &events);
                     break;
@@ -141,6 +147,9 @@ async fn run(
         esme.connected(Instant::now().into_std());
         let mut buf = vec![0u8; 64 * 1024];
         let mut out = Vec::with_capacity(64 * 1024);
+        // One timer re-armed from the session's deadline, not a new one per turn.
+        let timer = tokio::time::sleep(std::time::Duration::ZERO);
+        tokio::pin!(timer);
         loop {
             esme.take_transmit(&mut out);
             if !out.is_empty() {
@@ -165,6 +174,7 @@ async fn run(
                 let refused = matches!(reason, CloseReason::BindRefused(_));
                 if refused || (closing && esme.is_idle()) || (!cmds_open && esme.is_idle()) {
                     if let CloseReason::BindRefused(s) = reason {
+                        drain(&mut cmds, &mut esme);
                         esme.fail_queued(s);
                         forward(&mut esme, &events);
                     }
@@ -182,6 +192,11 @@ async fn run(
                 continue;
             }
             let deadline = esme.poll_timeout().map(Instant::from_std);
+            if let Some(d) = deadline
+                && d != timer.deadline()
+            {
+                timer.as_mut().reset(d);
+            }
             tokio::select! {
                 r = rd.read(&mut buf) => match r {
                     Ok(0) | Err(_) => esme.connection_lost(Instant::now().into_std()),
@@ -190,36 +205,47 @@ async fn run(
                 c = cmds.recv(), if cmds_open => {
                     let now = Instant::now().into_std();
                     let mut next = c;
-                    // Take what is already queued in one go: one write for many submits.
-                    for _ in 0..1024 {
+                    // Take what is already queued in one go (one write for many submits),
+                    // but a bounded amount, so reads and timers still get their turn.
+                    let mut taken = 0;
+                    loop {
                         match next {
                             Some(Cmd::Submit(k, sm)) => esme.submit(k, *sm, now),
                             Some(Cmd::Close) => closing = true,
                             None => { cmds_open = false; break; }
                         }
-                        match cmds.try_recv() {
-                            Ok(c) => next = Some(c),
-                            Err(mpsc::error::TryRecvError::Empty) => break,
-                            Err(mpsc::error::TryRecvError::Disconnected) => next = None,
+                        taken += 1;
+                        if taken == 1024 {
+                            break;
                         }
+                        next = match cmds.try_recv() {
+                            Ok(c) => Some(c),
+                            Err(mpsc::error::TryRecvError::Empty) => break,
+                            Err(mpsc::error::TryRecvError::Disconnected) => None,
+                        };
                     }
                 }
-                _ = sleep_until(deadline) => esme.handle_timeout(Instant::now().into_std()),
+                _ = &mut timer, if deadline.is_some() => {
+                    esme.handle_timeout(Instant::now().into_std())
+                }
             }
         }
     }
     let _ = events.send(ClientEvent::Stopped);
 }
 
-fn forward(esme: &mut Esme, events: &mpsc::UnboundedSender<ClientEvent>) {
-    while let Some(e) = esme.poll_event() {
-        let _ = events.send(ClientEvent::Session(e));
+/// Moves every submit still in the command channel into the (closed) session's queue.
+fn drain(cmds: &mut mpsc::UnboundedReceiver<Cmd>, esme: &mut Esme) {
+    let now = Instant::now().into_std();
+    while let Ok(c) = cmds.try_recv() {
+        if let Cmd::Submit(k, sm) = c {
+            esme.submit(k, *sm, now);
+        }
     }
 }
 
-async fn sleep_until(t: Option<Instant>) {
-    match t {
-        Some(t) => tokio::time::sleep_until(t).await,
-        None => std::future::pending().await,
+fn forward(esme: &mut Esme, events: &mpsc::UnboundedSender<ClientEvent>) {
+    while let Some(e) = esme.poll_event() {
+        let _ = events.send(ClientEvent::Session(e));
     }
 }

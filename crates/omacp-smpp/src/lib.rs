@@ -5,8 +5,10 @@
 //! by default) move octets between them and sockets. Design notes: docs/smpp.md.
 #![forbid(unsafe_code)]
 
+mod codec;
 pub mod error;
 pub mod esme;
+pub mod kannel;
 pub mod pdu;
 pub mod push;
 pub mod receipt;

@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::PduError;
 use crate::tlv::{Tlv, tag};
 use proptest::prelude::*;
 

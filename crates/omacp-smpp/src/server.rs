@@ -41,11 +41,35 @@ struct Routes {
     sessions: HashMap<u64, (String, BindKind, SessionTx)>,
     /// message id → (system_id, the submit's source and destination addresses).
     messages: HashMap<String, (String, String, String)>,
+    /// Message ids in arrival order, to forget the oldest beyond [`MAX_ROUTES`].
+    order: std::collections::VecDeque<String>,
     /// Receipts for ESMEs with no receiver session bound: sent when one binds.
     pending: HashMap<String, Vec<(DeliveryReport, String, String)>>,
 }
 
+/// Messages remembered for receipts; beyond this the oldest are forgotten (a receipt for
+/// one of them is then refused as unknown). Bounds memory when receipts never come.
+pub const MAX_ROUTES: usize = 1_000_000;
+
 impl Routes {
+    fn remember(&mut self, message_id: String, route: (String, String, String)) {
+        self.order.push_back(message_id.clone());
+        self.messages.insert(message_id, route);
+        while self.messages.len() > MAX_ROUTES {
+            match self.order.pop_front() {
+                Some(old) => {
+                    self.messages.remove(&old);
+                }
+                None => break,
+            }
+        }
+        // Ids whose final receipt was sent linger in `order`; drop them now and then.
+        if self.order.len() > 2 * MAX_ROUTES.max(self.messages.len()) {
+            let live = &self.messages;
+            self.order.retain(|id| live.contains_key(id));
+        }
+    }
+
     fn receiver(&self, system_id: &str) -> Option<SessionTx> {
         self.sessions
             .values()
@@ -233,7 +257,7 @@ async fn session(
                 }
                 SmscEvent::Submitted { message_id, sm } => {
                     h.stats.submits.fetch_add(1, Ordering::Relaxed);
-                    h.routes.lock().expect("routes lock").messages.insert(
+                    h.routes.lock().expect("routes lock").remember(
                         message_id.clone(),
                         (
                             system_id.clone(),
@@ -264,8 +288,7 @@ async fn session(
             break;
         }
         // A receipt held for reordering goes out if nothing else follows soon.
-        let flush =
-            tokio::time::sleep(Duration::from_millis(if reorder { 200 } else { 3_600_000 }));
+        let flush = tokio::time::sleep(Duration::from_millis(200));
         tokio::select! {
             r = rd.read(&mut buf) => match r {
                 Ok(0) | Err(_) => break 'run,
@@ -288,7 +311,7 @@ async fn session(
                 Some(SessionCmd::Unbind) => s.unbind(),
                 None => {}
             },
-            _ = flush => s.flush_receipts(),
+            _ = flush, if reorder => s.flush_receipts(),
         }
     }
     // Receipts this session will never send go to another session of the same ESME.

@@ -106,6 +106,14 @@ async fn submits_and_receipts() {
     assert_eq!(reconnects, 0);
 }
 
+/// More queued submits than the client takes from its command channel in one batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_bursts_lose_nothing() {
+    let (acc, rec, _) = exchange(5000, Faults::default(), 64).await;
+    assert_eq!(acc.len(), 5000);
+    assert_eq!(rec.len(), 5000);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_errors_and_drops_lose_nothing() {
     let faults = Faults {
@@ -152,4 +160,37 @@ async fn wrong_password_stops_and_fails_the_queue() {
             .load(std::sync::atomic::Ordering::Relaxed),
         1
     );
+}
+
+#[tokio::test]
+async fn unreachable_smsc_fails_every_message() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let reconnect = Reconnect {
+        initial: Duration::from_millis(5),
+        max_failures: 2,
+        ..Reconnect::default()
+    };
+    let (client, mut events) = Client::start(
+        format!("127.0.0.1:{port}"),
+        EsmeConfig::new("omacp", "pw"),
+        reconnect,
+    )
+    .unwrap();
+    for i in 0..3 {
+        client.submit(i, sm(i)).unwrap();
+    }
+    let mut failed = BTreeSet::new();
+    while let Some(e) = events.recv().await {
+        match e {
+            ClientEvent::Session(Event::Failed { key, .. }) => {
+                failed.insert(key);
+            }
+            ClientEvent::Stopped => break,
+            _ => {}
+        }
+    }
+    assert_eq!(failed, (0..3).collect());
 }

@@ -285,3 +285,152 @@ pub fn document_from_tshark(text: &str) -> Result<omacp_doc::Document, String> {
     }
     finished.ok_or_else(|| "tshark output has no complete wap-provisioningdoc".to_string())
 }
+
+/// Kannel's bearerbox and smsbox with one SMPP 3.4 transceiver connection to an SMSC at
+/// `127.0.0.1:smsc_port` (ours, in the tests): `sendota` and `sendsms` requests become
+/// submit_sm there. The processes are killed on drop.
+#[derive(Debug)]
+pub struct KannelGateway {
+    procs: Vec<std::process::Child>,
+    /// smsbox's HTTP port (`/cgi-bin/sendota`, `/cgi-bin/sendsms`; user `omacp`/`omacp`).
+    pub sendsms_port: u16,
+    _dir: Scratch,
+}
+
+impl Drop for KannelGateway {
+    fn drop(&mut self) {
+        for c in self.procs.iter_mut().rev() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port()
+}
+
+fn wait_listening(port: u16, wait: std::time::Duration) -> bool {
+    let end = std::time::Instant::now() + wait;
+    while std::time::Instant::now() < end {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    false
+}
+
+impl KannelGateway {
+    /// Starts bearerbox and smsbox (`OMACP_BEARERBOX`/`OMACP_SMSBOX` override the paths),
+    /// binding to our SMSC as `system_id`/`password`. `None` when Kannel is not installed;
+    /// panics if it is installed but does not come up.
+    pub fn start(smsc_port: u16, system_id: &str, password: &str) -> Option<KannelGateway> {
+        let bin = |env: &str, default: &str| {
+            let p = std::env::var_os(env)
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(default));
+            p.is_file().then_some(p)
+        };
+        let bearerbox = bin("OMACP_BEARERBOX", "/usr/sbin/bearerbox")?;
+        let smsbox = bin("OMACP_SMSBOX", "/usr/sbin/smsbox")?;
+        let dir = Scratch::new("kannel-gw");
+        let (admin, boxp, sendsms) = (free_port(), free_port(), free_port());
+        let conf = dir.path("kannel.conf");
+        let log = |n: &str| dir.path(n).display().to_string();
+        std::fs::write(
+            &conf,
+            format!(
+                "group = core\nadmin-port = {admin}\nadmin-password = omacp\nadmin-interface = 127.0.0.1\n\
+                 smsbox-port = {boxp}\nsmsbox-interface = 127.0.0.1\nbox-allow-ip = 127.0.0.1\n\
+                 log-file = \"{}\"\nlog-level = 2\ndlr-storage = internal\n\n\
+                 group = smsc\nsmsc = smpp\nsmsc-id = omacp\nhost = 127.0.0.1\nport = {smsc_port}\n\
+                 transceiver-mode = true\nsmsc-username = {system_id}\nsmsc-password = {password}\n\
+                 system-type = \"\"\ninterface-version = 34\n\n\
+                 group = smsbox\nbearerbox-host = 127.0.0.1\nbearerbox-port = {boxp}\n\
+                 sendsms-port = {sendsms}\nsendsms-interface = 127.0.0.1\nlog-file = \"{}\"\nlog-level = 2\n\n\
+                 group = sendsms-user\nusername = omacp\npassword = omacp\nmax-messages = 10\nconcatenation = true\n",
+                log("bearerbox.log"),
+                log("smsbox.log"),
+            ),
+        )
+        .expect("write kannel.conf");
+        let spawn = |bin: &PathBuf| {
+            Command::new(bin)
+                .arg(&conf)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start a Kannel box")
+        };
+        let wait = std::time::Duration::from_secs(30);
+        let mut gw = KannelGateway {
+            procs: vec![spawn(&bearerbox)],
+            sendsms_port: sendsms,
+            _dir: dir,
+        };
+        assert!(
+            wait_listening(boxp, wait),
+            "bearerbox did not open its smsbox port"
+        );
+        gw.procs.push(spawn(&smsbox));
+        assert!(
+            wait_listening(sendsms, wait),
+            "smsbox did not open its sendsms port"
+        );
+        // smsbox opens its HTTP port before it is connected to bearerbox and closes requests
+        // unanswered until then: wait for any HTTP answer.
+        let end = std::time::Instant::now() + wait;
+        while std::time::Instant::now() < end {
+            use std::io::{Read, Write};
+            let answered = std::net::TcpStream::connect(("127.0.0.1", sendsms))
+                .and_then(|mut s| {
+                    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))?;
+                    s.write_all(b"GET /cgi-bin/sendsms HTTP/1.0\r\n\r\n")?;
+                    let mut r = String::new();
+                    s.read_to_string(&mut r)?;
+                    Ok(r.starts_with("HTTP/"))
+                })
+                .unwrap_or(false);
+            if answered {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Some(gw)
+    }
+
+    /// GETs `path` (e.g. a `/cgi-bin/sendsms?…` request) from smsbox; returns the answer.
+    pub fn get(&self, path: &str) -> std::io::Result<String> {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.sendsms_port))?;
+        s.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
+        write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")?;
+        let mut resp = String::new();
+        s.read_to_string(&mut resp)?;
+        Ok(resp)
+    }
+
+    /// POSTs a CP document (XML) to `/cgi-bin/sendota` for `to`; returns Kannel's answer
+    /// (it contains `Accepted` on success). `sec`/`pin` go to `X-Kannel-SEC`/`-PIN`.
+    pub fn sendota(&self, to: &str, sec: &str, pin: &str, xml: &str) -> std::io::Result<String> {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.sendsms_port))?;
+        s.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
+        write!(
+            s,
+            "POST /cgi-bin/sendota HTTP/1.0\r\nHost: 127.0.0.1\r\nX-Kannel-Username: omacp\r\n\
+             X-Kannel-Password: omacp\r\nX-Kannel-To: {to}\r\nX-Kannel-From: 12345\r\n\
+             X-Kannel-SEC: {sec}\r\nX-Kannel-PIN: {pin}\r\nContent-Type: text/vnd.wap.connectivity-xml\r\n\
+             Content-Length: {}\r\n\r\n{xml}",
+            xml.len()
+        )?;
+        let mut resp = String::new();
+        s.read_to_string(&mut resp)?;
+        Ok(resp)
+    }
+}

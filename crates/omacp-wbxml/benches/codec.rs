@@ -1,6 +1,9 @@
-//! Per-document codec timings (not a test): `compile` is XML text → WBXML (parse +
-//! encode with the default string table), `decode` is WBXML → Document → canonical XML
-//! text. Documents: the spec vectors and every `corpus/*.xml`.
+//! Per-document codec timings (not a test): `compile` is XML text → WBXML with the
+//! default string table through the streaming `Encoder` (one encoder reused, as a server
+//! would), `decode` is WBXML → canonical XML text through the streaming `Decoder`;
+//! `model-compile` / `model-decode` time the model path (`xml::parse` + `encode`,
+//! `decode` + `xml::to_string`), which gives the same bytes and text. Documents: the
+//! spec vectors and every `corpus/*.xml`.
 //!
 //! Decode reads libwbxml's own encoding (string table on) when `xml2wbxml` is installed,
 //! so it parses the same bytes as `bench/libwbxml_bench.c`; otherwise our encoding.
@@ -13,7 +16,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use omacp_testkit::{corpus, peers::Libwbxml, vectors};
-use omacp_wbxml::{DecodeOptions, EncodeOptions, decode, encode};
+use omacp_wbxml::{DecodeOptions, Decoder, EncodeOptions, Encoder, decode, encode};
 
 fn documents() -> Vec<(String, String)> {
     let mut v = vec![
@@ -67,6 +70,32 @@ fn codec(c: &mut Criterion) {
     }
 
     let mut g = c.benchmark_group("compile");
+    let mut encoder = Encoder::new();
+    for (name, xml) in &docs {
+        g.bench_function(name.as_str(), |b| {
+            b.iter(|| {
+                encoder
+                    .compile(black_box(xml), &EncodeOptions::default())
+                    .expect("compiles")
+                    .len()
+            })
+        });
+    }
+    g.finish();
+    let mut g = c.benchmark_group("decode");
+    let mut decoder = Decoder::new();
+    for ((name, _), wbxml) in docs.iter().zip(&inputs) {
+        g.bench_function(name.as_str(), |b| {
+            b.iter(|| {
+                decoder
+                    .to_xml(black_box(wbxml), &DecodeOptions::default())
+                    .expect("decodes")
+                    .len()
+            })
+        });
+    }
+    g.finish();
+    let mut g = c.benchmark_group("model-compile");
     for (name, xml) in &docs {
         g.bench_function(name.as_str(), |b| {
             b.iter(|| {
@@ -76,7 +105,7 @@ fn codec(c: &mut Criterion) {
         });
     }
     g.finish();
-    let mut g = c.benchmark_group("decode");
+    let mut g = c.benchmark_group("model-decode");
     for ((name, _), wbxml) in docs.iter().zip(&inputs) {
         g.bench_function(name.as_str(), |b| {
             b.iter(|| {
@@ -89,7 +118,7 @@ fn codec(c: &mut Criterion) {
 }
 
 fn config() -> Criterion {
-    // ~70 benchmarks: keep each short; criterion's defaults would take ten minutes.
+    // ~140 benchmarks: keep each short; criterion's defaults would take twenty minutes.
     Criterion::default()
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_millis(1000))

@@ -8,7 +8,7 @@
 //! Modes: `enc` (encode, string table on), `enc0` (no table), `dec` (decode our
 //! encoding), `xml` (decode + canonical XML), `parse` (XML parse only); the streaming
 //! paths with reused buffers: `compile` (XML text → WBXML, table on), `compile0` (no
-//! table), `render` (WBXML → XML text). Run with 0 iterations to measure the fixed
+//! table), `render` (WBXML → XML text), `flat` (the streaming compile's XML reader alone). Run with 0 iterations to measure the fixed
 //! start-up cost to subtract.
 
 use omacp_wbxml::{DecodeOptions, Decoder, EncodeOptions, Encoder, decode, encode};
@@ -16,16 +16,21 @@ use omacp_wbxml::{DecodeOptions, Decoder, EncodeOptions, Encoder, decode, encode
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let [_, file, mode, n] = &args[..] else {
-        eprintln!("usage: prof FILE.xml enc|enc0|dec|xml|parse|compile|compile0|render N");
+        eprintln!("usage: prof FILE.xml enc|enc0|dec|xml|parse|compile|compile0|render|flat N");
         std::process::exit(2);
     };
     let text = std::fs::read_to_string(file).expect("readable XML file");
     let n: usize = n.parse().expect("iteration count");
     let doc = omacp_doc::xml::parse(&text).expect("a provisioning document");
-    let wbxml = encode(&doc, &EncodeOptions::default());
+    // A short-lived encoder, so that modes not encoding start from the same heap as
+    // before (`encode` keeps per-thread buffers, which changes malloc's later paths).
+    let wbxml = Encoder::new()
+        .encode(&doc, &EncodeOptions::default())
+        .to_vec();
     let mut sink = 0usize;
     let mut encoder = Encoder::new();
     let mut decoder = Decoder::new();
+    let mut flat = omacp_doc::flat::Flat::new();
     for _ in 0..n {
         let doc = std::hint::black_box(&doc);
         sink += match mode.as_str() {
@@ -50,6 +55,10 @@ fn main() {
                     },
                 )
                 .map_or(0, <[u8]>::len),
+            "flat" => usize::from(flat.parse(
+                std::hint::black_box(&text),
+                &omacp_doc::xml::XmlLimits::DEFAULT,
+            )),
             "render" => decoder
                 .to_xml(std::hint::black_box(&wbxml), &DecodeOptions::default())
                 .map_or(0, str::len),

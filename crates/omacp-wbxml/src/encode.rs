@@ -21,14 +21,14 @@
 //! never contains EXT, OPAQUE, PI or LITERAL tokens; ENTITY appears only for U+0000,
 //! which no WBXML string can carry.
 
-use omacp_doc::flat::{Flat, Item};
-use omacp_doc::{Characteristic, Document, Node};
+use omacp_doc::Document;
+use omacp_doc::flat::Item;
 
-use crate::header::PUBLIC_ID_PROV;
+use crate::emit::Job;
+pub(crate) use crate::flatten::{Slot, collect, collect_flat, recycle};
 use crate::pieces::{Arena, INF, Matrix, Step, Table, Value};
 use crate::strtbl;
 use crate::tokens::{Attr, Kind, PREFIXES_BY_FIRST, TOKENS, exact_starts, literal_start};
-use crate::writer;
 
 /// How to encode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,141 +43,39 @@ impl Default for EncodeOptions {
     }
 }
 
-use crate::writer::{END, HAS_ATTRIBUTES as HAS_ATTRS, HAS_CONTENT};
-
-// PROV tag ids (wbxml.md §3.1), on tag page 0, which the encoder never leaves.
-const TAG_ROOT: u8 = 0x05;
-const TAG_CHARACTERISTIC: u8 = 0x06;
-const TAG_PARM: u8 = 0x07;
-
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Slot<'d> {
-    pub attr: Attr,
-    pub text: &'d str,
-}
-
-/// Flattens `doc` into `items` and `slots`; returns the fixed (non-attribute) body bytes.
-fn collect<'d>(doc: &'d Document, items: &mut Vec<Item>, slots: &mut Vec<Slot<'d>>) -> usize {
-    fn walk<'d>(c: &'d Characteristic, items: &mut Vec<Item>, slots: &mut Vec<Slot<'d>>) {
-        let content = !c.children.is_empty();
-        items.push(Item::Char { content });
-        slots.push(Slot {
-            attr: Attr::Type,
-            text: &c.kind,
-        });
-        for n in &c.children {
-            match n {
-                Node::Parm(p) => {
-                    items.push(Item::Parm {
-                        value: p.value.is_some(),
-                    });
-                    slots.push(Slot {
-                        attr: Attr::Name,
-                        text: &p.name,
-                    });
-                    if let Some(v) = &p.value {
-                        slots.push(Slot {
-                            attr: Attr::Value,
-                            text: v,
-                        });
-                    }
-                }
-                Node::Characteristic(c) => walk(c, items, slots),
-            }
-        }
-        items.push(Item::End { content });
-    }
-    items.push(Item::Root {
-        version: doc.version.is_some(),
-        content: !doc.characteristics.is_empty(),
-    });
-    if let Some(v) = &doc.version {
-        slots.push(Slot {
-            attr: Attr::Version,
-            text: v,
-        });
-    }
-    for c in &doc.characteristics {
-        walk(c, items, slots);
-    }
-    fixed_bytes(items)
-}
-
-/// The slots of a [`Flat`] document parsed from `text`; returns the fixed body bytes.
-pub(crate) fn collect_flat<'d>(flat: &'d Flat, text: &'d str, slots: &mut Vec<Slot<'d>>) -> usize {
-    let mut k = 0;
-    let mut next = |attr| {
-        let s = Slot {
-            attr,
-            text: flat.string(text, k),
-        };
-        k += 1;
-        s
-    };
-    for item in flat.items() {
-        match *item {
-            Item::Root { version: true, .. } => slots.push(next(Attr::Version)),
-            Item::Root { .. } | Item::End { .. } => {}
-            Item::Char { .. } => slots.push(next(Attr::Type)),
-            Item::Parm { value } => {
-                slots.push(next(Attr::Name));
-                if value {
-                    slots.push(next(Attr::Value));
-                }
-            }
-        }
-    }
-    fixed_bytes(flat.items())
-}
-
-/// Tag bytes and ENDs: the root tag (+ END of its attributes, + END of its content);
-/// per characteristic its tag and END of attributes (+ END of content); per parm its
-/// tag and END of attributes.
-fn fixed_bytes(items: &[Item]) -> usize {
-    items
-        .iter()
-        .map(|i| match *i {
-            Item::Root { version, content } => 1 + usize::from(version) + usize::from(content),
-            Item::Char { content } => 2 + usize::from(content),
-            Item::Parm { .. } => 2,
-            Item::End { .. } => 0,
-        })
-        .sum()
-}
-
 /// How one attribute is sent: by a start token whose prefix is the whole text, or by
 /// one of the slot's priced values (a start token whose prefix begins the text, or the
 /// prefix-less start token, followed by value pieces).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Choice {
+pub(crate) enum Choice {
     Exact(u8),
     Value(u32),
 }
 
 /// A string to be sent as value pieces after a start token.
 #[derive(Debug, Clone, Copy)]
-struct Val {
-    value: Value,
+pub(crate) struct Val {
+    pub(crate) value: Value,
     /// The start token: a prefix row, or `None` for the attribute's prefix-less token.
-    row: Option<u8>,
+    pub(crate) row: Option<u8>,
     /// Bytes of the slot text the start token covers.
-    skip: u32,
+    pub(crate) skip: u32,
     /// Cost per (entry page, exit page) without and with the table.
-    plain: Matrix,
-    tabled: Matrix,
+    pub(crate) plain: Matrix,
+    pub(crate) tabled: Matrix,
 }
 
 /// What the encoder knows about one attribute.
 #[derive(Debug, Clone, Copy)]
-struct SlotInfo {
+pub(crate) struct SlotInfo {
     /// Row of an exact start token on each page.
-    exact: [Option<u8>; 2],
+    pub(crate) exact: [Option<u8>; 2],
     /// This slot's priced values: `vals[v0..v1]`.
-    v0: u32,
-    v1: u32,
+    pub(crate) v0: u32,
+    pub(crate) v1: u32,
     /// The cheapest cost per (entry page, exit page), and how.
-    matrix: Matrix,
-    choice: [[Choice; 2]; 2],
+    pub(crate) matrix: Matrix,
+    pub(crate) choice: [[Choice; 2]; 2],
 }
 
 impl SlotInfo {
@@ -257,98 +155,6 @@ fn plan(infos: &[SlotInfo], parent: &mut Vec<[u8; 2]>, pages: &mut Vec<u8>) -> u
     best[0].min(best[1])
 }
 
-struct Emitter<'a, 'd> {
-    slots: &'a [Slot<'d>],
-    infos: &'a [SlotInfo],
-    vals: &'a [Val],
-    pages: &'a [u8],
-    table: Option<&'a Table<'d>>,
-    arena: &'a mut Arena,
-    next: usize,
-    page: u8,
-    out: &'a mut Vec<u8>,
-    steps: &'a mut Vec<Step>,
-    /// Uses of each table entry.
-    used: &'a mut Vec<u32>,
-}
-
-impl Emitter<'_, '_> {
-    fn switch_to(&mut self, page: u8) {
-        if self.page != page {
-            writer::switch_page(self.out, page);
-            self.page = page;
-        }
-    }
-
-    fn slot(&mut self) {
-        let k = self.next;
-        self.next += 1;
-        let slot = self.slots[k];
-        let info = &self.infos[k];
-        let (pin, pout) = (self.pages[k], self.pages[k + 1]);
-        debug_assert_eq!(self.page, pin);
-        let before = self.out.len();
-        let v = match info.choice[pin as usize][pout as usize] {
-            Choice::Exact(row) => {
-                let t = &TOKENS[row as usize];
-                self.switch_to(t.page);
-                self.out.push(t.byte);
-                debug_assert_eq!(self.page, pout);
-                return;
-            }
-            Choice::Value(i) => self.vals[i as usize],
-        };
-        match v.row {
-            Some(row) => {
-                let t = &TOKENS[row as usize];
-                self.switch_to(t.page);
-                self.out.push(t.byte);
-            }
-            None => {
-                if literal_start(slot.attr, self.page).is_none() {
-                    self.switch_to(0);
-                }
-                self.out.push(
-                    literal_start(slot.attr, self.page).expect("page 0 has every literal start"),
-                );
-            }
-        }
-        let rest = &slot.text.as_bytes()[v.skip as usize..];
-        self.steps.clear();
-        let c = self
-            .arena
-            .path(&v.value, self.table, self.page, pout, self.steps);
-        debug_assert!(c < INF);
-        for i in 0..self.steps.len() {
-            match self.steps[i] {
-                Step::Inline { from, to } => {
-                    self.out.push(0x03);
-                    self.out
-                        .extend_from_slice(&rest[from as usize..to as usize]);
-                    self.out.push(0x00);
-                }
-                Step::Token { row } => {
-                    let t = &TOKENS[row as usize];
-                    self.switch_to(t.page);
-                    self.out.push(t.byte);
-                }
-                Step::Table { entry, suffix } => {
-                    let table = self.table.expect("table steps only with a table");
-                    writer::str_t(self.out, table.offset(entry, suffix).expect("live entry"));
-                    self.used[entry as usize] += 1;
-                }
-                Step::Nul => writer::entity(self.out, '\0'),
-            }
-        }
-        debug_assert_eq!(self.page, pout, "{slot:?}");
-        debug_assert_eq!(
-            (self.out.len() - before) as u32,
-            info.matrix[pin as usize][pout as usize],
-            "{slot:?}"
-        );
-    }
-}
-
 /// Buffers one encoding needs, kept between calls by [`crate::Encoder`].
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
@@ -362,115 +168,36 @@ pub(crate) struct Scratch {
     steps: Vec<Step>,
     used: Vec<u32>,
     uses: Vec<(&'static [u8], u32)>,
+    pools: strtbl::Pools,
     /// The encoding.
     pub out: Vec<u8>,
-}
-
-/// Reuses `v`'s buffer for elements of another lifetime: an in-place `collect` of an
-/// emptied vector keeps the allocation when the element layouts are the same.
-pub(crate) fn recycle<T, U>(mut v: Vec<T>) -> Vec<U> {
-    v.clear();
-    v.into_iter().map(|_| unreachable!("empty")).collect()
-}
-
-struct Job<'a, 'd> {
-    items: &'a [Item],
-    slots: &'a [Slot<'d>],
-    vals: &'a [Val],
-    fixed: usize,
-}
-
-impl<'d> Job<'_, 'd> {
-    /// Writes the document to `out`; `used` receives the uses of each table entry.
-    #[allow(clippy::too_many_arguments)]
-    fn emit(
-        &self,
-        infos: &[SlotInfo],
-        pages: &[u8],
-        slot_bytes: u32,
-        table: Option<&Table<'d>>,
-        arena: &mut Arena,
-        out: &mut Vec<u8>,
-        steps: &mut Vec<Step>,
-        used: &mut Vec<u32>,
-    ) {
-        let table_len = table.map_or(1, Table::header_len);
-        let size = 3 + table_len + self.fixed + slot_bytes as usize;
-        out.clear();
-        out.reserve(size);
-        writer::header(out, PUBLIC_ID_PROV, table.map_or(&[][..], |t| &t.bytes));
-        used.clear();
-        used.resize(table.map_or(0, Table::len), 0);
-        let mut e = Emitter {
-            slots: self.slots,
-            infos,
-            vals: self.vals,
-            pages,
-            table,
-            arena,
-            next: 0,
-            page: 0,
-            out,
-            steps,
-            used,
-        };
-        let mut root_content = false;
-        for item in self.items {
-            match *item {
-                Item::Root { version, content } => {
-                    root_content = content;
-                    let attrs = if version { HAS_ATTRS } else { 0 };
-                    let content = if content { HAS_CONTENT } else { 0 };
-                    e.out.push(TAG_ROOT | attrs | content);
-                    if version {
-                        e.slot();
-                        e.out.push(END);
-                    }
-                }
-                Item::Char { content } => {
-                    let content = if content { HAS_CONTENT } else { 0 };
-                    e.out.push(TAG_CHARACTERISTIC | HAS_ATTRS | content);
-                    e.slot();
-                    e.out.push(END);
-                }
-                Item::Parm { value } => {
-                    e.out.push(TAG_PARM | HAS_ATTRS);
-                    e.slot();
-                    if value {
-                        e.slot();
-                    }
-                    e.out.push(END);
-                }
-                Item::End { content } => {
-                    if content {
-                        e.out.push(END);
-                    }
-                }
-            }
-        }
-        if root_content {
-            e.out.push(END);
-        }
-        debug_assert_eq!(e.out.len(), size);
-    }
 }
 
 /// Encodes `doc` as PROV WBXML 1.3 (public id 0x0B, UTF-8). Infallible: every
 /// [`Document`] has an encoding (a value containing U+0000 uses ENTITY, which this
 /// crate's decoder accepts but XML cannot carry).
 pub fn encode(doc: &Document, opts: &EncodeOptions) -> Vec<u8> {
-    let mut items = Vec::with_capacity(64);
-    let mut slots = Vec::with_capacity(64);
-    let fixed = collect(doc, &mut items, &mut slots);
-    let mut sc = Scratch {
-        arena: Arena::with_capacity(slots.len()),
-        vals: Vec::with_capacity(slots.len() / 2),
-        infos: Vec::with_capacity(slots.len()),
-        steps: Vec::with_capacity(16),
-        ..Scratch::default()
-    };
-    encode_slots(&items, &slots, fixed, opts, &mut sc);
-    sc.out
+    // One set of buffers per thread, reused by later calls (a re-entrant call would
+    // find none and make its own); kept only after documents of ordinary size.
+    thread_local! {
+        static CACHE: std::cell::Cell<Option<Box<Cache>>> = const { std::cell::Cell::new(None) };
+    }
+    let mut c = CACHE.with(std::cell::Cell::take).unwrap_or_default();
+    let slots = std::mem::take(&mut c.slots);
+    c.slots = encode_doc(doc, opts, &mut c.items, slots, &mut c.sc);
+    let out = std::mem::take(&mut c.sc.out);
+    if c.items.capacity() <= 4096 {
+        CACHE.with(|cell| cell.set(Some(c)));
+    }
+    out
+}
+
+/// The buffers [`encode`] keeps per thread.
+#[derive(Debug, Default)]
+struct Cache {
+    items: Vec<Item>,
+    slots: Vec<Slot<'static>>,
+    sc: Scratch,
 }
 
 /// [`encode`] with reusable buffers: `items`, `slots` scratch vectors.
@@ -507,6 +234,7 @@ pub(crate) fn encode_slots<'d>(
         steps,
         used,
         uses,
+        pools,
         out,
     } = sc;
     arena.clear();
@@ -585,7 +313,8 @@ pub(crate) fn encode_slots<'d>(
             v.plain.iter().flatten().copied().min().unwrap_or(INF),
         ))
     }));
-    let entries = strtbl::select(&mut u);
+    let mut entries = Vec::new();
+    strtbl::select(&u, pools, &mut entries);
     *uses = recycle(u);
     if entries.is_empty() {
         job.emit(

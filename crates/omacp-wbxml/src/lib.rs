@@ -7,6 +7,10 @@
 //! - [`tokens`]: the PROV code pages, declared once and checked at compile time.
 //! - [`decode()`] / [`encode()`]: PROV WBXML ⇄ [`omacp_doc::Document`]. The encoder
 //!   searches for the smallest encoding (string table, code pages, token fragments).
+//! - [`compile`](mod@compile) / [`render`]: the streaming paths, XML text ⇄ PROV WBXML
+//!   without a `Document` ([`Encoder`], [`Decoder`], with reusable buffers): the same
+//!   bytes, text and errors as the model path, which they fall back to for anything
+//!   unusual (docs/streaming-codecs.md).
 //!
 //! ```
 //! use omacp_doc::{Characteristic, Document};
@@ -23,8 +27,10 @@
 
 pub mod compile;
 pub mod decode;
+mod emit;
 pub mod encode;
 pub mod error;
+mod flatten;
 pub mod header;
 pub mod limits;
 pub mod parser;

@@ -207,17 +207,6 @@ fn boundary(s: &[u8], i: usize) -> bool {
 }
 
 impl Arena {
-    /// An arena sized for about `values` values.
-    pub fn with_capacity(values: usize) -> Arena {
-        Arena {
-            matches: Vec::with_capacity(values * 2),
-            pos: Vec::with_capacity(values * 3),
-            cost: Vec::with_capacity(16),
-            cost1: Vec::with_capacity(16),
-            back: Vec::with_capacity(16),
-        }
-    }
-
     /// Forgets every value, keeping the buffers.
     pub fn clear(&mut self) {
         self.matches.clear();

@@ -44,8 +44,43 @@ pub struct Decoder {
     diagnostics: Vec<DecodeDiagnostic>,
 }
 
-/// Where each attribute of one element lies in [`Decoder::raw`] (indexed by `Attr`).
-type Spans = [Option<(u32, u32)>; 4];
+/// One attribute value being collected: most are one piece (a prefix, a token or one
+/// string), borrowed from the input, its table or the token table; values of several
+/// pieces are copied into [`Decoder::raw`].
+#[derive(Debug, Clone, Copy)]
+enum Val<'a> {
+    Absent,
+    One(&'a [u8]),
+    Raw(u32, u32),
+}
+
+/// The values of one element's attributes, indexed by `Attr`.
+type Vals<'a> = [Val<'a>; 4];
+
+impl<'a> Val<'a> {
+    /// Appends `piece` (the value is the open one, so its bytes end `raw`).
+    #[inline]
+    fn push(&mut self, raw: &mut Vec<u8>, piece: &'a [u8]) {
+        match *self {
+            Val::One([]) => *self = Val::One(piece),
+            _ => self.push_copy(raw, piece),
+        }
+    }
+
+    fn push_copy(&mut self, raw: &mut Vec<u8>, piece: &[u8]) {
+        let start = match *self {
+            Val::One(first) => {
+                let s = raw.len();
+                raw.extend_from_slice(first);
+                s as u32
+            }
+            Val::Raw(s, _) => s,
+            Val::Absent => return,
+        };
+        raw.extend_from_slice(piece);
+        *self = Val::Raw(start, raw.len() as u32);
+    }
+}
 
 impl Decoder {
     /// A decoder with empty buffers.
@@ -137,8 +172,8 @@ impl Decoder {
         }
         s.element()?;
         if b & 0x80 != 0 {
-            let spans = self.attributes(&mut s, 1 << Attr::Version as u8)?;
-            self.attr(" version=\"", spans[Attr::Version as usize])?;
+            let vals = self.attributes(&mut s, 1 << Attr::Version as u8)?;
+            self.attr(" version=\"", vals[Attr::Version as usize])?;
         }
         if b & 0x40 == 0 {
             self.put("/>\n");
@@ -182,12 +217,15 @@ impl Decoder {
             let (parent_is_char, parent_open) = *self.stack.last()?;
             let depth = self.stack.len();
             if b & 0x3F == 0x06 {
-                let spans = self.attributes(s, 1 << Attr::Type as u8)?;
-                let ty = spans[Attr::Type as usize]?;
+                let vals = self.attributes(s, 1 << Attr::Type as u8)?;
+                let ty = vals[Attr::Type as usize];
+                if matches!(ty, Val::Absent) {
+                    return None;
+                }
                 self.open_parent(parent_open);
                 self.indent(depth);
                 self.put("<characteristic");
-                self.attr(" type=\"", Some(ty))?;
+                self.attr(" type=\"", ty)?;
                 if b & 0x40 == 0 {
                     self.put("/>\n");
                 } else {
@@ -197,13 +235,16 @@ impl Decoder {
                 if !parent_is_char {
                     return None;
                 }
-                let spans = self.attributes(s, 1 << Attr::Name as u8 | 1 << Attr::Value as u8)?;
-                let name = spans[Attr::Name as usize]?;
+                let vals = self.attributes(s, 1 << Attr::Name as u8 | 1 << Attr::Value as u8)?;
+                let name = vals[Attr::Name as usize];
+                if matches!(name, Val::Absent) {
+                    return None;
+                }
                 self.open_parent(parent_open);
                 self.indent(depth);
                 self.put("<parm");
-                self.attr(" name=\"", Some(name))?;
-                self.attr(" value=\"", spans[Attr::Value as usize])?;
+                self.attr(" name=\"", name)?;
+                self.attr(" value=\"", vals[Attr::Value as usize])?;
                 self.put("/>\n");
                 // A parm with (empty) content: its END must follow at once.
                 if b & 0x40 != 0 && s.r.u8()? != END {
@@ -240,12 +281,13 @@ impl Decoder {
     /// Writes `lead` (` name="`), the value and `"` for a collected value (nothing when
     /// absent); `None` when the value is not UTF-8.
     #[inline]
-    fn attr(&mut self, lead: &str, span: Option<(u32, u32)>) -> Option<()> {
-        let Some((a, b)) = span else {
-            return Some(());
+    fn attr(&mut self, lead: &str, val: Val<'_>) -> Option<()> {
+        let raw = match val {
+            Val::Absent => return Some(()),
+            Val::One(v) => v,
+            Val::Raw(a, b) => &self.raw[a as usize..b as usize],
         };
-        self.put(lead);
-        let raw = &self.raw[a as usize..b as usize];
+        self.buf.extend_from_slice(lead.as_bytes());
         // One pass over a class table classifies the value (measured: cheaper than
         // comparisons here): plain ASCII is copied as it is; otherwise it is checked as
         // UTF-8 and, if it needs escaping, escaped as `to_string` does.
@@ -268,10 +310,10 @@ impl Decoder {
 
     /// An attribute list up to its END: only the attributes in the bit set `allowed`,
     /// each once, from start tokens; values from STR_I, STR_T, ENTITY and value tokens.
-    fn attributes(&mut self, s: &mut Stream<'_>, allowed: u8) -> Option<Spans> {
+    fn attributes<'a>(&mut self, s: &mut Stream<'a>, allowed: u8) -> Option<Vals<'a>> {
         self.raw.clear();
-        let mut spans: Spans = [None; 4];
-        let mut open: Option<Attr> = None;
+        let mut vals: Vals<'a> = [Val::Absent; 4];
+        let mut open = 0usize;
         let mut value_len = 0usize;
         loop {
             let b = s.r.u8()?;
@@ -280,26 +322,22 @@ impl Decoder {
                     s.attr_page = s.r.u8()?;
                     continue;
                 }
-                END => {
-                    close(&mut spans, open, self.raw.len());
-                    return Some(spans);
-                }
+                END => return Some(vals),
                 STR_I => {
                     let t = s.r.cstr()?;
-                    self.raw.extend_from_slice(t);
+                    vals[open].push(&mut self.raw, t);
                     t.len()
                 }
                 STR_T => {
                     let index = s.r.uintvar()?;
                     let t = header::table_str(s.table, index, 0).ok()?;
-                    self.raw.extend_from_slice(t);
+                    vals[open].push(&mut self.raw, t);
                     t.len()
                 }
                 ENTITY => {
                     let c = char::from_u32(s.r.uintvar()?)?;
                     let mut buf = [0u8; 4];
-                    self.raw
-                        .extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                    vals[open].push_copy(&mut self.raw, c.encode_utf8(&mut buf).as_bytes());
                     4
                 }
                 _ if b & 0x3F < 0x05 => return None, // LITERAL, PI, EXT, OPAQUE
@@ -310,24 +348,25 @@ impl Decoder {
                             return None;
                         };
                         let bit = 1u8 << a as u8;
-                        if allowed & bit == 0 || spans[a as usize].is_some() {
+                        if allowed & bit == 0 || !matches!(vals[a as usize], Val::Absent) {
                             return None;
                         }
-                        close(&mut spans, open, self.raw.len());
-                        open = Some(a);
-                        spans[a as usize] = Some((self.raw.len() as u32, 0));
-                        self.raw.extend_from_slice(t.text.as_bytes());
+                        open = a as usize;
+                        vals[open] = Val::One(t.text.as_bytes());
                         value_len = t.text.len();
                         continue;
                     }
                     if t.kind != Kind::AttrValue {
                         return None;
                     }
-                    self.raw.extend_from_slice(t.text.as_bytes());
+                    vals[open].push(&mut self.raw, t.text.as_bytes());
                     t.text.len()
                 }
             };
-            open?;
+            // A value piece before any attribute start.
+            if matches!(vals[open], Val::Absent) {
+                return None;
+            }
             value_len += piece_len;
             if value_len > s.limits.max_value_len {
                 return None;
@@ -354,16 +393,6 @@ static CLASS: [u8; 256] = {
     }
     t
 };
-
-/// Ends the open attribute's span at `end`.
-#[inline]
-fn close(spans: &mut Spans, open: Option<Attr>, end: usize) {
-    if let Some(a) = open
-        && let Some((_, e)) = spans[a as usize].as_mut()
-    {
-        *e = end as u32;
-    }
-}
 
 /// A byte cursor whose reads say only "no" (the model path words the errors).
 struct Cursor<'a> {

@@ -21,6 +21,8 @@
 //! prices every value exactly against the table, drops entries no value uses, and
 //! drops the table when the document is not smaller with it.
 
+use crate::encode::recycle;
+
 #[derive(Debug)]
 struct Cand<'d> {
     text: &'d [u8],
@@ -74,12 +76,79 @@ fn suffix_boundary(s: &[u8], mut l: usize) -> usize {
     l
 }
 
+/// Buffers [`select`] keeps between calls (those holding strings are kept empty, with
+/// a `'static` element type, and lent out for each call's lifetime).
+#[derive(Debug, Default)]
+pub(crate) struct Pools {
+    keyed: Vec<(u64, u32)>,
+    order: Vec<u32>,
+    rev: Vec<u32>,
+    head: Vec<u32>,
+    gain: Vec<i64>,
+    lex: Vec<u32>,
+    revr: Vec<u32>,
+    occs: Vec<Occ>,
+    inside: Vec<bool>,
+    heap: Vec<(i64, std::cmp::Reverse<usize>, u32)>,
+    reversed: Reversed,
+    claims: Claims,
+    cands: Vec<Cand<'static>>,
+    chosen: Vec<(&'static [u8], i64)>,
+    pieces: Vec<Piece<'static>>,
+    words: Vec<(&'static [u8], Occ)>,
+}
+
 /// Picks table strings for attribute strings given as `(text, cost without a table)`,
-/// one entry per use.
-pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
-    uses.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    let mut cands: Vec<Cand<'d>> = Vec::with_capacity(uses.len());
-    for &(t, base) in uses.iter() {
+/// one entry per use, into `out` (cleared first).
+pub(crate) fn select<'d>(uses: &[(&'d [u8], u32)], pools: &mut Pools, out: &mut Vec<&'d [u8]>) {
+    out.clear();
+    let mut cands: Vec<Cand<'d>> = recycle(std::mem::take(&mut pools.cands));
+    let mut chosen: Vec<(&'d [u8], i64)> = recycle(std::mem::take(&mut pools.chosen));
+    let mut pieces: Vec<Piece<'d>> = recycle(std::mem::take(&mut pools.pieces));
+    let mut words: Vec<(&'d [u8], Occ)> = recycle(std::mem::take(&mut pools.words));
+    choose(
+        uses,
+        pools,
+        &mut cands,
+        &mut chosen,
+        &mut pieces,
+        &mut words,
+        out,
+    );
+    pools.cands = recycle(cands);
+    pools.chosen = recycle(chosen);
+    pools.pieces = recycle(pieces);
+    pools.words = recycle(words);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn choose<'d>(
+    uses: &[(&'d [u8], u32)],
+    pools: &mut Pools,
+    cands: &mut Vec<Cand<'d>>,
+    chosen: &mut Vec<(&'d [u8], i64)>,
+    pieces: &mut Vec<Piece<'d>>,
+    words: &mut Vec<(&'d [u8], Occ)>,
+    out: &mut Vec<&'d [u8]>,
+) {
+    let Pools {
+        keyed,
+        order,
+        rev,
+        head,
+        gain,
+        lex,
+        revr,
+        occs,
+        inside,
+        heap: heap_pool,
+        reversed,
+        claims,
+        ..
+    } = pools;
+    sorted(uses.len(), |i| uses[i as usize].0, keyed, order);
+    for &i in order.iter() {
+        let (t, base) = uses[i as usize];
         match cands.last_mut() {
             Some(c) if c.text == t => c.count += 1,
             _ => cands.push(Cand {
@@ -93,17 +162,17 @@ pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
     // A STR_T costs at least 2 bytes: strings no dearer than that cannot gain.
     cands.retain(|c| c.text.len() >= 2 && !c.text.contains(&0) && c.base > 2);
     if cands.is_empty() {
-        return Vec::new();
+        return;
     }
-    let mut chosen: Vec<(&'d [u8], i64)> = Vec::with_capacity(cands.len());
 
     // Phase 1: suffix families. In reversed-bytes order the strings ending with `t`
     // follow `t` directly, so each string's family parent is its successor.
-    let mut rev: Vec<u32> = (0..cands.len() as u32).collect();
-    let reversed = Reversed::new(cands.iter().map(|c| c.text));
-    rev.sort_unstable_by(|&a, &b| reversed.get(a).cmp(reversed.get(b)));
-    let mut head = vec![u32::MAX; cands.len()];
-    let mut gain = vec![0i64; cands.len()];
+    reversed.fill(cands.iter().map(|c| c.text));
+    sorted(cands.len(), |i| reversed.get(i), keyed, rev);
+    head.clear();
+    head.resize(cands.len(), u32::MAX);
+    gain.clear();
+    gain.resize(cands.len(), 0);
     for k in (0..rev.len()).rev() {
         let i = rev[k] as usize;
         head[i] = i as u32;
@@ -126,12 +195,11 @@ pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
     }
 
     // Phase 2: shared pieces of the strings phase 1 did not serve.
-    let mut lex: Vec<u32> = Vec::with_capacity(cands.len());
+    lex.clear();
     lex.extend((0..cands.len() as u32).filter(|&i| !cands[i as usize].served));
-    let mut revr: Vec<u32> = Vec::with_capacity(cands.len());
+    revr.clear();
     revr.extend(rev.iter().copied().filter(|&i| !cands[i as usize].served));
-    let mut pieces: Vec<Piece<'d>> = Vec::with_capacity(2 * lex.len());
-    let mut occs: Vec<Occ> = Vec::with_capacity(4 * lex.len());
+    occs.clear();
     // Neighbours sharing a prefix: the strings with that prefix are a run around them.
     for (k, w) in lex.windows(2).enumerate() {
         let a = cands[w[0] as usize].text;
@@ -188,8 +256,7 @@ pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
             });
         }
     }
-    let mut words: Vec<(&'d [u8], Occ)> = Vec::with_capacity(lex.len());
-    for &i in &lex {
+    for &i in lex.iter() {
         let t = cands[i as usize].text;
         if !t.iter().any(u8::is_ascii_whitespace) {
             continue;
@@ -227,7 +294,8 @@ pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
             });
         }
     }
-    pieces.sort_by(|a, b| a.text.cmp(b.text));
+    // Stable by text: `o0` grows with every piece pushed, so it keeps the push order.
+    pieces.sort_unstable_by(|a, b| a.text.cmp(b.text).then(a.o0.cmp(&b.o0)));
     pieces.dedup_by(|a, b| a.text == b.text);
 
     // Greedy by estimated gain, evaluated lazily: keys start as bounds (every unclashed
@@ -235,7 +303,9 @@ pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
     // exact, so when it comes out on top that piece is the round's choice. (Claims can
     // raise a piece's gain by making a neighbour region an edge; a stale lower key then
     // just delays it a round.)
-    let mut claims = Claims::new(cands.len());
+    claims.reset(cands.len());
+    let occs = &*occs;
+    let cands = &*cands;
     let evaluate = |p: &Piece<'_>, claims: &Claims| -> (i64, i64) {
         let len = p.text.len() as i64;
         let (mut g, mut bound) = (-(len + 1), -(len + 1));
@@ -265,17 +335,20 @@ pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
         (g, bound)
     };
     const STALE: u32 = u32::MAX;
-    let mut heap: std::collections::BinaryHeap<(i64, std::cmp::Reverse<usize>, u32)> = pieces
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (evaluate(p, &claims).1, std::cmp::Reverse(i), STALE))
-        .filter(|&(b, _, _)| b > 0)
-        .collect();
+    heap_pool.clear();
+    heap_pool.extend(
+        pieces
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (evaluate(p, claims).1, std::cmp::Reverse(i), STALE))
+            .filter(|&(b, _, _)| b > 0),
+    );
+    let mut heap = std::collections::BinaryHeap::from(std::mem::take(heap_pool));
     let mut round = 0u32;
     while let Some((key, std::cmp::Reverse(pi), at)) = heap.pop() {
         let p = &pieces[pi];
         if at != round {
-            let (g, _) = evaluate(p, &claims);
+            let (g, _) = evaluate(p, claims);
             if g > 0 {
                 heap.push((g, std::cmp::Reverse(pi), round));
             }
@@ -289,32 +362,57 @@ pub(crate) fn select<'d>(uses: &mut [(&'d [u8], u32)]) -> Vec<&'d [u8]> {
         chosen.push((p.text, key));
         round += 1;
     }
+    *heap_pool = heap.into_vec();
 
     // In reversed-bytes order a string that another ends with sits right before one
     // that ends with it.
-    let reversed = Reversed::new(chosen.iter().map(|c| c.0));
-    let mut order: Vec<u32> = (0..chosen.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| reversed.get(a).cmp(reversed.get(b)));
-    let mut inside = vec![false; chosen.len()];
+    reversed.fill(chosen.iter().map(|c| c.0));
+    sorted(chosen.len(), |i| reversed.get(i), keyed, order);
+    inside.clear();
+    inside.resize(chosen.len(), false);
     for w in order.windows(2) {
         inside[w[0] as usize] = reversed.get(w[1]).starts_with(reversed.get(w[0]));
     }
-    let mut keep: Vec<(&'d [u8], i64)> = chosen
-        .iter()
-        .zip(&inside)
-        .filter(|(_, inside)| !**inside)
-        .map(|(c, _)| *c)
-        .collect();
-    keep.sort_by(|a, b| {
+    let mut k = 0;
+    chosen.retain(|_| {
+        k += 1;
+        !inside[k - 1]
+    });
+    // Equal keys mean equal entries, so an unstable sort gives the same list.
+    chosen.sort_unstable_by(|a, b| {
         b.1.cmp(&a.1)
             .then(b.0.len().cmp(&a.0.len()))
             .then(a.0.cmp(b.0))
     });
-    keep.into_iter().map(|(s, _)| s).collect()
+    out.extend(chosen.iter().map(|&(s, _)| s));
+}
+
+/// The indexes `0..n` in the byte order of `text(i)` (ties in any order). Sorting
+/// (prefix, index) pairs by a big-endian 8-byte prefix first settles most comparisons
+/// without a `memcmp` call; the prefix order agrees with the byte order because a
+/// shorter string's zero padding sorts first exactly as its end does.
+fn sorted<'t>(
+    n: usize,
+    text: impl Fn(u32) -> &'t [u8],
+    keyed: &mut Vec<(u64, u32)>,
+    out: &mut Vec<u32>,
+) {
+    keyed.clear();
+    keyed.extend((0..n as u32).map(|i| {
+        let s = text(i);
+        let mut b = [0u8; 8];
+        let k = s.len().min(8);
+        b[..k].copy_from_slice(&s[..k]);
+        (u64::from_be_bytes(b), i)
+    }));
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| text(a.1).cmp(text(b.1))));
+    out.clear();
+    out.extend(keyed.iter().map(|&(_, i)| i));
 }
 
 /// The byte ranges of each candidate claimed by accepted pieces: per-candidate lists
 /// threaded through one vector (one allocation rather than one per candidate).
+#[derive(Debug, Default)]
 struct Claims {
     /// Index + 1 of each candidate's latest claim in `list` (0: none).
     head: Vec<u32>,
@@ -323,11 +421,11 @@ struct Claims {
 }
 
 impl Claims {
-    fn new(cands: usize) -> Claims {
-        Claims {
-            head: vec![0; cands],
-            list: Vec::with_capacity(cands),
-        }
+    /// Forgets every claim, for `cands` candidates.
+    fn reset(&mut self, cands: usize) {
+        self.head.clear();
+        self.head.resize(cands, 0);
+        self.list.clear();
     }
 
     fn of(&self, cand: u32) -> impl Iterator<Item = (u32, u32)> + '_ {
@@ -347,24 +445,22 @@ impl Claims {
 }
 
 /// Strings stored reversed in one buffer, so suffix order is a plain slice compare.
+#[derive(Debug, Default)]
 struct Reversed {
     buf: Vec<u8>,
     spans: Vec<(u32, u32)>,
 }
 
 impl Reversed {
-    fn new<'a>(texts: impl Iterator<Item = &'a [u8]> + Clone) -> Reversed {
-        let (n, bytes) = texts.clone().fold((0, 0), |(n, b), t| (n + 1, b + t.len()));
-        let mut r = Reversed {
-            buf: Vec::with_capacity(bytes),
-            spans: Vec::with_capacity(n),
-        };
+    /// Holds `texts` (reversed) instead of what it held.
+    fn fill<'a>(&mut self, texts: impl Iterator<Item = &'a [u8]>) {
+        self.buf.clear();
+        self.spans.clear();
         for t in texts {
-            let start = r.buf.len() as u32;
-            r.buf.extend(t.iter().rev());
-            r.spans.push((start, r.buf.len() as u32));
+            let start = self.buf.len() as u32;
+            self.buf.extend(t.iter().rev());
+            self.spans.push((start, self.buf.len() as u32));
         }
-        r
     }
 
     fn get(&self, i: u32) -> &[u8] {
@@ -380,7 +476,7 @@ mod tests {
 
     fn table(texts: &[&str]) -> Vec<String> {
         let mut a = Arena::default();
-        let mut uses: Vec<(&[u8], u32)> = texts
+        let uses: Vec<(&[u8], u32)> = texts
             .iter()
             .map(|s| {
                 let v = a.scan_tokens(s.as_bytes());
@@ -388,8 +484,9 @@ mod tests {
                 (s.as_bytes(), m.iter().flatten().copied().min().unwrap())
             })
             .collect();
-        select(&mut uses)
-            .into_iter()
+        let mut out = Vec::new();
+        select(&uses, &mut Pools::default(), &mut out);
+        out.into_iter()
             .map(|e| String::from_utf8(e.to_vec()).unwrap())
             .collect()
     }

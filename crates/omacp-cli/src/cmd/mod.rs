@@ -1,10 +1,12 @@
 //! One module per verb; each is a short sequence of library calls.
 
 mod admin;
+pub(crate) mod campaign;
 mod card;
 mod compile;
 mod decode;
 mod device;
+mod http;
 mod inspect;
 mod push;
 mod sandbox;
@@ -52,6 +54,7 @@ pub fn run(args: Args) -> anyhow::Result<Exit> {
         Command::Device { command } => device::run(command),
         Command::Serve(a) => serve::run(a),
         Command::Admin { command } => admin::run(command),
+        Command::Campaign { command } => campaign::run(command),
     }
 }
 

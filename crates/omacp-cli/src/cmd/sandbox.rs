@@ -87,10 +87,14 @@ fn print_record(r: &Record, json: bool) {
         Happened::Received {
             message_id,
             from,
-            octets,
+            user_data,
         } => (
             "received",
-            serde_json::json!({"message_id": message_id, "from": from, "octets": octets}),
+            serde_json::json!({
+                "message_id": message_id,
+                "from": from,
+                "user_data": omacp_wire::hex::encode_upper(user_data),
+            }),
         ),
         Happened::PinPrompt(p) => ("pin_prompt", serde_json::json!(p)),
         Happened::Confirmation(c) => ("confirmation", serde_json::json!(c)),

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use omacp_smpp::client::{Client, ClientEvent, Reconnect};
-use omacp_smpp::esme::{CloseReason, EsmeConfig, Event};
+use omacp_smpp::esme::{CloseReason, EsmeConfig, Event, FailReason};
 use omacp_smpp::pdu::BindKind;
 use omacp_smpp::push::{PushCoding, PushSubmit, SmppAddress};
 use omacp_smpp::receipt::MessageState;
@@ -141,8 +141,16 @@ pub fn run(a: SendArgs) -> anyhow::Result<Exit> {
                 Some(ClientEvent::Session(Event::Accepted { key, message_id })) => {
                     o.accepted.insert(key, message_id);
                 }
-                Some(ClientEvent::Session(Event::Failed { key, status, .. })) => {
-                    o.failed.insert(key, status.to_string());
+                Some(ClientEvent::Session(Event::Failed {
+                    key,
+                    status,
+                    reason,
+                })) => {
+                    let why = match reason {
+                        FailReason::NotSent => format!("not sent ({status})"),
+                        _ => status.to_string(),
+                    };
+                    o.failed.insert(key, why);
                 }
                 Some(ClientEvent::Session(Event::Retrying { key, status, .. })) => {
                     eprintln!("omacp: segment {}: {status}, retrying", key + 1)

@@ -44,6 +44,13 @@ pub fn run(a: ServeArgs) -> anyhow::Result<Exit> {
         println!("omacp: API       {base}/api/v1  (OpenAPI: {base}/api/openapi.json)");
         println!("omacp: devices   {base}/thc/<tenant>  (trusted HTTP context)");
         println!("omacp: ops       {base}/healthz  {base}/readyz  {base}/metrics");
+        if let Some(sb) = started.state.campaigns.sandbox.get() {
+            println!(
+                "omacp: [SANDBOX] no SMSC configured: campaigns go to the sandbox SMSC at {} and its \
+                 virtual handsets ({base}/api/v1/sandbox/handsets); nothing reaches a real phone",
+                sb.local_addr()
+            );
+        }
         tokio::select! {
             r = started.task => { r.context("server task")?.context("serving")?; }
             _ = tokio::signal::ctrl_c() => { eprintln!("omacp: stopping"); }

@@ -7,6 +7,7 @@
 //! did not exist. Denials and misses are written to the audit log.
 
 mod audit;
+mod campaigns;
 mod devices;
 pub mod openapi;
 mod profiles;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .merge(subscribers::router())
         .merge(devices::router())
         .merge(audit::router())
+        .merge(campaigns::router())
         .merge(openapi::router())
 }
 

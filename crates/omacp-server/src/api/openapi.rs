@@ -36,6 +36,9 @@ impl Modify for Bearer {
         super::subscribers::remove, super::subscribers::import,
         super::devices::list, super::devices::create, super::devices::read, super::devices::update, super::devices::remove,
         super::audit::list,
+        super::campaigns::list, super::campaigns::create, super::campaigns::read, super::campaigns::messages,
+        super::campaigns::history, super::campaigns::pins, super::campaigns::pause, super::campaigns::resume,
+        super::campaigns::cancel, super::campaigns::handsets, super::campaigns::handset,
     )
 )]
 pub struct ApiDoc;

@@ -10,7 +10,10 @@ use sqlx::{Any, AnyConnection, AssertSqlSafe, Connection};
 use super::{DbKind, StoreError};
 
 /// The migrations, in order; the index + 1 is the schema version.
-pub const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_init.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_init.sql"),
+    include_str!("../../migrations/0002_campaigns.sql"),
+];
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -2,6 +2,7 @@
 //! test ends by accounting for every message.
 
 use super::*;
+use crate::pdu::{DEFAULT_MAX_PDU, Password};
 use crate::receipt::MessageState;
 use crate::smsc::{Account, Faults, SmscConfig, SmscEvent, SmscSession};
 use std::collections::{BTreeMap, BTreeSet};
@@ -485,4 +486,75 @@ fn config_limits() {
     assert!(!e.to_string().contains("ninechars"));
     c = cfg(0);
     assert_eq!(c.validate(), Err(ConfigError::ZeroWindow));
+}
+
+/// Feeds one PDU from the "SMSC" and returns what the ESME answered.
+fn answer(e: &mut Esme, pdu: Pdu, now: Instant) -> Vec<Pdu> {
+    e.handle_input(&pdu.to_bytes(), now);
+    let mut out = Vec::new();
+    e.take_transmit(&mut out);
+    let mut d = FrameDecoder::new(DEFAULT_MAX_PDU);
+    d.feed(&out);
+    std::iter::from_fn(|| d.next_pdu().unwrap()).collect()
+}
+
+#[test]
+fn answers_the_smscs_requests() {
+    let mut p = Pair::new(cfg(4), Faults::default());
+    p.settle();
+    let now = p.now;
+    let e = &mut p.esme;
+    assert_eq!(
+        answer(e, Pdu::new(77, Body::EnquireLink), now),
+        [Pdu::new(77, Body::EnquireLinkResp)]
+    );
+    // A mobile-originated message that is not a receipt: acknowledged and surfaced.
+    let mo = Sm {
+        source_addr: "447700900001".into(),
+        short_message: b"hi".to_vec(),
+        ..Sm::default()
+    };
+    let r = answer(e, Pdu::new(78, Body::DeliverSm(Box::new(mo.clone()))), now);
+    assert_eq!(r[0].sequence, 78);
+    assert!(matches!(r[0].body, Body::DeliverSmResp(_)));
+    let ev: Vec<_> = std::iter::from_fn(|| e.poll_event()).collect();
+    assert!(ev.contains(&Event::Deliver(Box::new(mo))), "{ev:?}");
+    // A request an ESME does not serve.
+    let r = answer(e, Pdu::new(79, Body::SubmitSm(Box::default())), now);
+    assert_eq!(r[0].body, Body::GenericNack);
+    assert_eq!(r[0].status, Status::INVALID_COMMAND_ID);
+    // A late response to nothing is ignored.
+    assert!(answer(e, Pdu::new(4242, Body::EnquireLinkResp), now).is_empty());
+}
+
+#[test]
+fn smsc_unbind_mid_window_requeues() {
+    let mut p = Pair::new(cfg(3), Faults::default());
+    p.settle();
+    for i in 0..5 {
+        p.esme.submit(i, sm(i), p.now);
+    }
+    // Submits are on the wire but unanswered when the SMSC unbinds.
+    let mut sent = Vec::new();
+    p.esme.take_transmit(&mut sent);
+    let now = p.now;
+    let r = answer(&mut p.esme, Pdu::new(9, Body::Unbind), now);
+    assert_eq!(r, [Pdu::new(9, Body::UnbindResp)]);
+    assert_eq!(p.esme.state(), State::Closed);
+    let ev: Vec<_> = std::iter::from_fn(|| p.esme.poll_event()).collect();
+    assert!(ev.contains(&Event::Closed {
+        reason: CloseReason::Unbound,
+        requeued: 3
+    }));
+    assert_eq!(p.esme.queued(), 5);
+    // Reconnected, every message goes out, in the original order.
+    p.reconnect(Faults::default());
+    p.run_to_idle();
+    assert_eq!(p.accepted().len(), 5);
+    let order: Vec<_> = p
+        .submitted
+        .iter()
+        .map(|(_, s)| s.short_message[0])
+        .collect();
+    assert_eq!(order, [0, 1, 2, 3, 4]);
 }

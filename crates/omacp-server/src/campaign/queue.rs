@@ -1,0 +1,446 @@
+//! The durable queue: claims under a lease, lease renewal, housekeeping (requeue after a
+//! crash, receipt timeouts, finished campaigns), and the runner's batched writes.
+//!
+//! Claiming is one `UPDATE … RETURNING` that moves rows from `queued` to `submitted` under
+//! a lease (owner + expiry). On PostgreSQL the rows are picked with `FOR UPDATE SKIP
+//! LOCKED`, so processes sharing a database never claim the same row and never wait on
+//! each other; SQLite serialises writers, so the single statement is already atomic. A
+//! process renews its leases while it works; rows whose lease expired (their process
+//! died) go back to `queued` and are sent again with the same idempotency keys.
+//!
+//! Every state change is conditional on the state it leaves, so a duplicate or late
+//! receipt, or two processes racing, changes nothing twice.
+
+use std::collections::HashMap;
+
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
+use super::model::{Claimed, MsgState};
+use super::store::{campaign_of, history};
+use crate::store::{DbKind, Store, StoreError, from_json, now_ms};
+
+/// The one claim: up to `limit` due messages of a campaign move to `submitted` under
+/// `owner`'s lease until `lease_until`.
+pub async fn claim(
+    st: &Store,
+    owner: &str,
+    campaign_id: &str,
+    limit: i64,
+    lease_until: i64,
+) -> Result<Vec<Claimed>, StoreError> {
+    if limit <= 0 {
+        return Ok(Vec::new());
+    }
+    let lock = match st.kind {
+        DbKind::Postgres => " FOR UPDATE SKIP LOCKED",
+        DbKind::Sqlite => "",
+    };
+    let now = now_ms();
+    let mut tx = st.pool.begin().await?;
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "UPDATE campaign_messages SET state = 'submitted', lease_owner = $1, lease_until = $2, \
+         attempts = attempts + 1, updated_at = $3 WHERE id IN (SELECT id FROM campaign_messages \
+         WHERE campaign_id = $4 AND state = 'queued' AND next_at <= $3 ORDER BY id LIMIT $5{lock}) \
+         RETURNING id, msisdn, imsi, imei, vars, pin, attempts"
+    )))
+    .bind(owner)
+    .bind(lease_until)
+    .bind(now)
+    .bind(campaign_id)
+    .bind(limit)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        out.push(Claimed {
+            id: r.try_get("id")?,
+            campaign_id: campaign_id.to_owned(),
+            msisdn: r.try_get("msisdn")?,
+            imsi: r.try_get("imsi")?,
+            imei: r.try_get("imei")?,
+            vars: from_json(&r.try_get::<String, _>("vars")?, "campaign_messages.vars")?,
+            pin: r.try_get("pin")?,
+            attempts: r.try_get("attempts")?,
+        });
+    }
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut h = HashMap::new();
+    h.insert(
+        (campaign_id.to_owned(), MsgState::Submitted),
+        out.len() as i64,
+    );
+    history(&mut tx, &h).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Extends the leases `owner` holds.
+pub async fn renew(st: &Store, owner: &str, lease_until: i64) -> Result<u64, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE campaign_messages SET lease_until = $1 WHERE lease_owner = $2 AND state = 'submitted'",
+    )
+    .bind(lease_until)
+    .bind(owner)
+    .execute(&st.pool)
+    .await?
+    .rows_affected())
+}
+
+async fn counted(
+    conn: &mut AnyConnection,
+    sql: &str,
+    binds: &[i64],
+    state: MsgState,
+) -> Result<u64, StoreError> {
+    let mut q = sqlx::query(AssertSqlSafe(sql.to_owned()));
+    for b in binds {
+        q = q.bind(*b);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    let mut h: HashMap<(String, MsgState), i64> = HashMap::new();
+    for r in &rows {
+        let c: String = r.try_get("campaign_id")?;
+        *h.entry((c, state)).or_default() += 1;
+    }
+    history(conn, &h).await?;
+    Ok(rows.len() as u64)
+}
+
+/// Housekeeping any process may do: requeue messages whose lease expired (their process
+/// died mid-send) and accepted messages of runners that stopped (their receipts may have
+/// died with them), expire accepted messages without a receipt in time, and close
+/// campaigns with nothing left to do. Returns how many messages were requeued.
+pub async fn sweep(st: &Store, lease_ms: i64, receipt_timeout_ms: i64) -> Result<u64, StoreError> {
+    let now = now_ms();
+    let mut tx = st.pool.begin().await?;
+    let orphaned = counted(
+        &mut tx,
+        "UPDATE campaign_messages SET state = 'queued', next_at = $1, lease_owner = NULL, lease_until = NULL, \
+         error = 'its process stopped while waiting for the receipt; sent again', updated_at = $1 \
+         WHERE state = 'accepted' AND lease_owner IS NOT NULL AND lease_owner NOT IN \
+         (SELECT owner FROM campaign_runners WHERE seen_at >= $2) RETURNING campaign_id",
+        &[now, now - lease_ms],
+        MsgState::Queued,
+    )
+    .await?;
+    let requeued = counted(
+        &mut tx,
+        "UPDATE campaign_messages SET state = 'queued', lease_owner = NULL, lease_until = NULL, updated_at = $1 \
+         WHERE state = 'submitted' AND lease_until < $1 RETURNING campaign_id",
+        &[now],
+        MsgState::Queued,
+    )
+    .await?;
+    counted(
+        &mut tx,
+        "UPDATE campaign_messages SET state = 'expired', error = 'no final delivery receipt in time', \
+         updated_at = $1 WHERE state = 'accepted' AND updated_at < $2 RETURNING campaign_id",
+        &[now, now - receipt_timeout_ms],
+        MsgState::Expired,
+    )
+    .await?;
+    sqlx::query(
+        "UPDATE campaigns SET state = 'done', finished_at = $1, updated_at = $1 WHERE state = 'running' \
+         AND NOT EXISTS (SELECT 1 FROM campaign_messages m WHERE m.campaign_id = campaigns.id \
+         AND m.state IN ('queued', 'submitted', 'accepted'))",
+    )
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE campaigns SET finished_at = $1, updated_at = $1 WHERE state = 'cancelled' AND finished_at IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM campaign_messages m WHERE m.campaign_id = campaigns.id \
+         AND m.state IN ('queued', 'submitted', 'accepted'))",
+    )
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM campaign_receipts_pending WHERE at < $1")
+        .bind(now - receipt_timeout_ms)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM campaign_runners WHERE seen_at < $1")
+        .bind(now - 24 * 3600 * 1000)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(requeued + orphaned)
+}
+
+/// Records that runner `owner` is alive (and so are the messages it waits receipts for).
+pub async fn heartbeat(st: &Store, owner: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO campaign_runners (owner, seen_at) VALUES ($1, $2) \
+         ON CONFLICT (owner) DO UPDATE SET seen_at = excluded.seen_at",
+    )
+    .bind(owner)
+    .bind(now_ms())
+    .execute(&st.pool)
+    .await?;
+    Ok(())
+}
+
+/// Receipts that were parked (they arrived before their segment was recorded, possibly at
+/// another process) and whose segment is now known.
+pub async fn parked_receipts(st: &Store) -> Result<Vec<Receipt>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT p.route, p.smsc_id, p.state FROM campaign_receipts_pending p JOIN campaign_segments s \
+         ON s.route = p.route AND s.smsc_id = p.smsc_id LIMIT 1000",
+    )
+    .fetch_all(&st.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Receipt {
+                route: r.try_get("route")?,
+                smsc_id: r.try_get("smsc_id")?,
+                outcome: SegOutcome::parse(&r.try_get::<String, _>("state")?)
+                    .ok_or(StoreError::Corrupt("campaign_receipts_pending.state"))?,
+            })
+        })
+        .collect()
+}
+
+/// A segment's final outcome from its receipt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SegOutcome {
+    /// DELIVRD.
+    Delivered,
+    /// UNDELIV, REJECTD, DELETED, UNKNOWN.
+    Failed,
+    /// EXPIRED.
+    Expired,
+}
+
+impl SegOutcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            SegOutcome::Delivered => "delivered",
+            SegOutcome::Failed => "failed",
+            SegOutcome::Expired => "expired",
+        }
+    }
+    fn parse(s: &str) -> Option<SegOutcome> {
+        match s {
+            "delivered" => Some(SegOutcome::Delivered),
+            "failed" => Some(SegOutcome::Failed),
+            "expired" => Some(SegOutcome::Expired),
+            _ => None,
+        }
+    }
+}
+
+/// A final receipt for one segment.
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    /// The route it came from.
+    pub route: String,
+    /// The SMSC message id it names.
+    pub smsc_id: String,
+    /// Its outcome.
+    pub outcome: SegOutcome,
+}
+
+/// An accepted segment.
+#[derive(Debug, Clone)]
+pub struct AcceptedSeg {
+    /// Route.
+    pub route: String,
+    /// SMSC message id.
+    pub smsc_id: String,
+    /// Message.
+    pub message_id: String,
+    /// Segment number, from 1.
+    pub seq: i64,
+}
+
+/// What the runner learned since its last write, applied in one transaction.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Segment counts of built messages.
+    pub built: Vec<(String, i64)>,
+    /// Segments the SMSC accepted.
+    pub accepted_segs: Vec<AcceptedSeg>,
+    /// Messages all of whose segments were accepted.
+    pub accepted: Vec<String>,
+    /// Final receipts.
+    pub receipts: Vec<Receipt>,
+    /// Messages failed for good, with the reason.
+    pub failed: Vec<(String, String)>,
+    /// Messages to send again at a time, with the reason.
+    pub retry: Vec<(String, i64, String)>,
+}
+
+impl Batch {
+    /// Nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.built.is_empty()
+            && self.accepted_segs.is_empty()
+            && self.accepted.is_empty()
+            && self.receipts.is_empty()
+            && self.failed.is_empty()
+            && self.retry.is_empty()
+    }
+}
+
+/// Writes a batch from runner `owner`. Parked receipts that `batch` applies are removed
+/// from the parking table. A message whose every segment is delivered is `delivered` even
+/// if it was requeued meanwhile (its receipts were only late).
+pub async fn apply(st: &Store, owner: &str, batch: &Batch) -> Result<(), StoreError> {
+    let now = now_ms();
+    let mut h: HashMap<(String, MsgState), i64> = HashMap::new();
+    let bump = |h: &mut HashMap<(String, MsgState), i64>, id: &str, s: MsgState, n: u64| {
+        if n > 0 {
+            *h.entry((campaign_of(id).to_owned(), s)).or_default() += n as i64;
+        }
+    };
+    let mut tx = st.pool.begin().await?;
+    for (id, segs) in &batch.built {
+        sqlx::query("UPDATE campaign_messages SET segments = $1 WHERE id = $2")
+            .bind(*segs)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    for s in &batch.accepted_segs {
+        sqlx::query(
+            "INSERT INTO campaign_segments (route, smsc_id, message_id, seq, state, at) \
+             VALUES ($1,$2,$3,$4,'accepted',$5) ON CONFLICT (route, smsc_id) DO NOTHING",
+        )
+        .bind(&s.route)
+        .bind(&s.smsc_id)
+        .bind(&s.message_id)
+        .bind(s.seq)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for id in &batch.accepted {
+        let n = sqlx::query(
+            "UPDATE campaign_messages SET state = 'accepted', lease_owner = $1, lease_until = NULL, \
+             updated_at = $2 WHERE id = $3 AND state = 'submitted'",
+        )
+        .bind(owner)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        bump(&mut h, id, MsgState::Accepted, n);
+    }
+    for r in &batch.receipts {
+        let msg: Option<String> = sqlx::query_scalar(
+            "UPDATE campaign_segments SET state = $1, at = $2 WHERE route = $3 AND smsc_id = $4 \
+             AND state = 'accepted' RETURNING message_id",
+        )
+        .bind(r.outcome.as_str())
+        .bind(now)
+        .bind(&r.route)
+        .bind(&r.smsc_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(msg) = msg else {
+            let known: Option<String> = sqlx::query_scalar(
+                "SELECT state FROM campaign_segments WHERE route = $1 AND smsc_id = $2",
+            )
+            .bind(&r.route)
+            .bind(&r.smsc_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if known.is_none() {
+                // Not recorded yet (another process submitted it, or it is about to be):
+                // parked until its segment appears.
+                sqlx::query(
+                    "INSERT INTO campaign_receipts_pending (route, smsc_id, state, at) VALUES ($1,$2,$3,$4) \
+                     ON CONFLICT (route, smsc_id) DO NOTHING",
+                )
+                .bind(&r.route)
+                .bind(&r.smsc_id)
+                .bind(r.outcome.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            continue;
+        };
+        sqlx::query("DELETE FROM campaign_receipts_pending WHERE route = $1 AND smsc_id = $2")
+            .bind(&r.route)
+            .bind(&r.smsc_id)
+            .execute(&mut *tx)
+            .await?;
+        let n = match r.outcome {
+            SegOutcome::Delivered => {
+                let segs: i64 =
+                    sqlx::query_scalar("SELECT segments FROM campaign_messages WHERE id = $1")
+                        .bind(&msg)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let done: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(DISTINCT seq) FROM campaign_segments WHERE message_id = $1 AND state = 'delivered'",
+                )
+                .bind(&msg)
+                .fetch_one(&mut *tx)
+                .await?;
+                if segs == 0 || done < segs {
+                    continue;
+                }
+                sqlx::query(
+                    "UPDATE campaign_messages SET state = 'delivered', error = NULL, lease_owner = NULL, \
+                     lease_until = NULL, updated_at = $1 WHERE id = $2 AND state IN ('queued', 'submitted', 'accepted')",
+                )
+                .bind(now)
+                .bind(&msg)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+            }
+            o => sqlx::query(
+                "UPDATE campaign_messages SET state = $1, error = $2, lease_owner = NULL, lease_until = NULL, \
+                 updated_at = $3 WHERE id = $4 AND state IN ('submitted', 'accepted')",
+            )
+            .bind(o.as_str())
+            .bind(format!("receipt for segment {}: {}", r.smsc_id, o.as_str()))
+            .bind(now)
+            .bind(&msg)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+        };
+        let state = match r.outcome {
+            SegOutcome::Delivered => MsgState::Delivered,
+            SegOutcome::Failed => MsgState::Failed,
+            SegOutcome::Expired => MsgState::Expired,
+        };
+        bump(&mut h, &msg, state, n);
+    }
+    for (id, error) in &batch.failed {
+        let n = sqlx::query(
+            "UPDATE campaign_messages SET state = 'failed', error = $1, lease_owner = NULL, lease_until = NULL, \
+             updated_at = $2 WHERE id = $3 AND state = 'submitted'",
+        )
+        .bind(error)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        bump(&mut h, id, MsgState::Failed, n);
+    }
+    for (id, at, error) in &batch.retry {
+        let n = sqlx::query(
+            "UPDATE campaign_messages SET state = 'queued', next_at = $1, error = $2, lease_owner = NULL, \
+             lease_until = NULL, updated_at = $3 WHERE id = $4 AND state = 'submitted'",
+        )
+        .bind(*at)
+        .bind(error)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        bump(&mut h, id, MsgState::Queued, n);
+    }
+    history(&mut tx, &h).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,428 @@
+//! Campaigns in the database: creation, reads for the API, state changes, and the
+//! history of message states. The queue itself is in `queue`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
+use super::model::{Campaign, CampaignState, MessageView, MsgState, Sec, Spec, Stats};
+use crate::store::{MAX_PAGE, Page, Store, StoreError, from_json, now_ms, to_json};
+use crate::template::Variable;
+
+/// A campaign to insert.
+pub struct NewCampaign<'a> {
+    /// Id.
+    pub id: String,
+    /// Tenant.
+    pub tenant_id: &'a str,
+    /// Name.
+    pub name: &'a str,
+    /// Profile id, name and version.
+    pub profile: (&'a str, &'a str, i64),
+    /// Template snapshot.
+    pub template: &'a str,
+    /// Variables snapshot.
+    pub variables: &'a [Variable],
+    /// Campaign-scoped values.
+    pub campaign_vars: &'a BTreeMap<String, String>,
+    /// SEC method.
+    pub sec: Sec,
+    /// `generated`, `given` or `none`.
+    pub pin_mode: &'a str,
+    /// The given PIN.
+    pub pin: Option<&'a str>,
+    /// Messages per second.
+    pub rate: i64,
+    /// Attempts per message.
+    pub max_attempts: i64,
+    /// Start paused.
+    pub paused: bool,
+    /// Creator.
+    pub created_by: &'a str,
+}
+
+/// A message to insert.
+pub struct NewMessage {
+    /// Subscriber id.
+    pub subscriber_id: String,
+    /// MSISDN.
+    pub msisdn: String,
+    /// IMSI.
+    pub imsi: Option<String>,
+    /// IMEI.
+    pub imei: Option<String>,
+    /// Subscriber variables.
+    pub vars: BTreeMap<String, String>,
+    /// Generated PIN.
+    pub pin: Option<String>,
+}
+
+const CAMPAIGN_COLS: &str = "id, name, profile_id, profile_name, profile_version, sec, pin_mode, \
+    rate, max_attempts, state, total, created_by, created_at, updated_at, finished_at";
+
+fn campaign_row(r: &AnyRow) -> Result<Campaign, StoreError> {
+    Ok(Campaign {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        profile_id: r.try_get("profile_id")?,
+        profile_name: r.try_get("profile_name")?,
+        profile_version: r.try_get("profile_version")?,
+        sec: Sec::parse(&r.try_get::<String, _>("sec")?)
+            .ok_or(StoreError::Corrupt("campaigns.sec"))?,
+        pin_mode: r.try_get("pin_mode")?,
+        rate: r.try_get("rate")?,
+        max_attempts: r.try_get("max_attempts")?,
+        state: CampaignState::parse(&r.try_get::<String, _>("state")?)
+            .ok_or(StoreError::Corrupt("campaigns.state"))?,
+        total: r.try_get("total")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        finished_at: r.try_get("finished_at")?,
+    })
+}
+
+/// The campaign id a message id belongs to (`<campaign id>.<n>`).
+pub fn campaign_of(message_id: &str) -> &str {
+    message_id.rsplit_once('.').map_or(message_id, |(c, _)| c)
+}
+
+pub(super) async fn history(
+    conn: &mut AnyConnection,
+    counts: &HashMap<(String, MsgState), i64>,
+) -> Result<(), StoreError> {
+    let at = now_ms();
+    for ((campaign, state), n) in counts {
+        if *n == 0 {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO campaign_history (campaign_id, at, state, n) VALUES ($1,$2,$3,$4)",
+        )
+        .bind(campaign.as_str())
+        .bind(at)
+        .bind(state.as_str())
+        .bind(*n)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Inserts a campaign and its messages in one transaction.
+pub async fn create(
+    st: &Store,
+    c: &NewCampaign<'_>,
+    messages: &[NewMessage],
+) -> Result<Campaign, StoreError> {
+    let now = now_ms();
+    let state = if c.paused {
+        CampaignState::Paused
+    } else {
+        CampaignState::Running
+    };
+    let mut tx = st.pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO campaigns (id, tenant_id, name, profile_id, profile_name, profile_version, template, \
+         variables, campaign_vars, sec, pin_mode, pin, rate, max_attempts, route, state, total, created_by, \
+         created_at, updated_at, finished_at) \
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,NULL,$15,$16,$17,$18,$19,NULL)",
+    )
+    .bind(&c.id)
+    .bind(c.tenant_id)
+    .bind(c.name)
+    .bind(c.profile.0)
+    .bind(c.profile.1)
+    .bind(c.profile.2)
+    .bind(c.template)
+    .bind(to_json(&c.variables))
+    .bind(to_json(c.campaign_vars))
+    .bind(c.sec.as_str())
+    .bind(c.pin_mode)
+    .bind(c.pin)
+    .bind(c.rate)
+    .bind(c.max_attempts)
+    .bind(state.as_str())
+    .bind(messages.len() as i64)
+    .bind(c.created_by)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    // Multi-row inserts: 100,000 single-row statements would take minutes on SQLite.
+    const COLS: usize = 11;
+    for (chunk_no, chunk) in messages.chunks(400).enumerate() {
+        let mut sql = String::from(
+            "INSERT INTO campaign_messages (id, campaign_id, tenant_id, subscriber_id, msisdn, imsi, imei, \
+             vars, pin, state, segments, attempts, next_at, lease_owner, lease_until, error, updated_at) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * COLS;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${},${},${},${},${},${},${},${},${},'queued',0,0,${},NULL,NULL,NULL,${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8,
+                b + 9,
+                b + 10,
+                b + 11
+            ));
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (i, m) in chunk.iter().enumerate() {
+            q = q
+                .bind(format!("{}.{:07}", c.id, chunk_no * 400 + i + 1))
+                .bind(c.id.clone())
+                .bind(c.tenant_id.to_owned())
+                .bind(m.subscriber_id.clone())
+                .bind(m.msisdn.clone())
+                .bind(m.imsi.clone())
+                .bind(m.imei.clone())
+                .bind(to_json(&m.vars))
+                .bind(m.pin.clone())
+                .bind(now)
+                .bind(now);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    let mut h = HashMap::new();
+    h.insert((c.id.clone(), MsgState::Queued), messages.len() as i64);
+    history(&mut tx, &h).await?;
+    tx.commit().await?;
+    get(st, c.tenant_id, &c.id)
+        .await?
+        .ok_or(StoreError::Corrupt("campaigns"))
+}
+
+/// A campaign of this tenant.
+pub async fn get(st: &Store, tenant_id: &str, id: &str) -> Result<Option<Campaign>, StoreError> {
+    sqlx::query(AssertSqlSafe(format!(
+        "SELECT {CAMPAIGN_COLS} FROM campaigns WHERE id = $1 AND tenant_id = $2"
+    )))
+    .bind(id)
+    .bind(tenant_id)
+    .fetch_optional(&st.pool)
+    .await?
+    .map(|r| campaign_row(&r))
+    .transpose()
+}
+
+/// A page of the tenant's campaigns.
+pub async fn list(
+    st: &Store,
+    tenant_id: &str,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<Page<Campaign>, StoreError> {
+    let limit = limit.clamp(1, MAX_PAGE);
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {CAMPAIGN_COLS} FROM campaigns WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+    )))
+    .bind(tenant_id)
+    .bind(cursor.unwrap_or(""))
+    .bind(limit + 1)
+    .fetch_all(&st.pool)
+    .await?
+    .iter()
+    .map(campaign_row)
+    .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_rows(rows, limit, |c| &c.id))
+}
+
+/// Message counts per state.
+pub async fn stats(st: &Store, campaign_id: &str) -> Result<Stats, StoreError> {
+    let rows = sqlx::query(
+        "SELECT state, COUNT(*) AS n FROM campaign_messages WHERE campaign_id = $1 GROUP BY state",
+    )
+    .bind(campaign_id)
+    .fetch_all(&st.pool)
+    .await?;
+    let mut s = Stats::default();
+    for r in rows {
+        let state: String = r.try_get("state")?;
+        let n: i64 = r.try_get("n")?;
+        s.add(
+            MsgState::parse(&state).ok_or(StoreError::Corrupt("campaign_messages.state"))?,
+            n,
+        );
+    }
+    Ok(s)
+}
+
+/// The state-change history: `(at, state, n)` in time order.
+pub async fn history_of(
+    st: &Store,
+    campaign_id: &str,
+) -> Result<Vec<(i64, String, i64)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT at, state, n FROM campaign_history WHERE campaign_id = $1 ORDER BY at, state",
+    )
+    .bind(campaign_id)
+    .fetch_all(&st.pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("at")?, r.try_get("state")?, r.try_get("n")?)))
+        .collect()
+}
+
+/// Changes a campaign's state when it is in one of `from`; cancelling also cancels every
+/// queued message. `None` when the campaign is not in the tenant; `Some(false)` when it was
+/// not in a state that allows the change.
+pub async fn transition(
+    st: &Store,
+    tenant_id: &str,
+    id: &str,
+    from: &[CampaignState],
+    to: CampaignState,
+) -> Result<Option<bool>, StoreError> {
+    let mut tx = st.pool.begin().await?;
+    let cur: Option<String> =
+        sqlx::query_scalar("SELECT state FROM campaigns WHERE id = $1 AND tenant_id = $2")
+            .bind(id)
+            .bind(tenant_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some(cur) = cur else {
+        return Ok(None);
+    };
+    if !from.iter().any(|f| f.as_str() == cur) {
+        return Ok(Some(false));
+    }
+    let now = now_ms();
+    let n = sqlx::query(
+        "UPDATE campaigns SET state = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4 AND state = $5",
+    )
+    .bind(to.as_str())
+    .bind(now)
+    .bind(id)
+    .bind(tenant_id)
+    .bind(&cur)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if to == CampaignState::Cancelled && n == 1 {
+        let c = sqlx::query(
+            "UPDATE campaign_messages SET state = 'cancelled', updated_at = $1 WHERE campaign_id = $2 AND state = 'queued'",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let mut h = HashMap::new();
+        h.insert((id.to_owned(), MsgState::Cancelled), c as i64);
+        history(&mut tx, &h).await?;
+    }
+    tx.commit().await?;
+    Ok(Some(n == 1))
+}
+
+/// A page of a campaign's messages, optionally in one state (never with PINs).
+pub async fn messages(
+    st: &Store,
+    campaign_id: &str,
+    state: Option<MsgState>,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<Page<MessageView>, StoreError> {
+    let limit = limit.clamp(1, MAX_PAGE);
+    let rows = sqlx::query(
+        "SELECT id, subscriber_id, msisdn, state, segments, attempts, error, updated_at FROM campaign_messages \
+         WHERE campaign_id = $1 AND id > $2 AND ($3 IS NULL OR state = $3) ORDER BY id LIMIT $4",
+    )
+    .bind(campaign_id)
+    .bind(cursor.unwrap_or(""))
+    .bind(state.map(MsgState::as_str))
+    .bind(limit + 1)
+    .fetch_all(&st.pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let id: String = r.try_get("id")?;
+        let smsc_ids: Vec<String> = sqlx::query_scalar(
+            "SELECT smsc_id FROM campaign_segments WHERE message_id = $1 ORDER BY at, seq",
+        )
+        .bind(&id)
+        .fetch_all(&st.pool)
+        .await?;
+        out.push(MessageView {
+            id,
+            subscriber_id: r.try_get("subscriber_id")?,
+            msisdn: r.try_get("msisdn")?,
+            state: MsgState::parse(&r.try_get::<String, _>("state")?)
+                .ok_or(StoreError::Corrupt("campaign_messages.state"))?,
+            segments: r.try_get("segments")?,
+            attempts: r.try_get("attempts")?,
+            error: r.try_get("error")?,
+            smsc_ids,
+            updated_at: r.try_get("updated_at")?,
+        });
+    }
+    Ok(Page::from_rows(out, limit, |m| &m.id))
+}
+
+/// The runner's view of a campaign (with its secret PIN).
+pub async fn spec(st: &Store, id: &str) -> Result<Option<Spec>, StoreError> {
+    let r = sqlx::query(
+        "SELECT id, tenant_id, template, variables, campaign_vars, sec, pin, rate, max_attempts, state \
+         FROM campaigns WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&st.pool)
+    .await?;
+    let Some(r) = r else { return Ok(None) };
+    Ok(Some(Spec {
+        id: r.try_get("id")?,
+        tenant_id: r.try_get("tenant_id")?,
+        template: r.try_get("template")?,
+        variables: from_json(&r.try_get::<String, _>("variables")?, "campaigns.variables")?,
+        campaign_vars: from_json(
+            &r.try_get::<String, _>("campaign_vars")?,
+            "campaigns.campaign_vars",
+        )?,
+        sec: Sec::parse(&r.try_get::<String, _>("sec")?)
+            .ok_or(StoreError::Corrupt("campaigns.sec"))?,
+        pin: r.try_get("pin")?,
+        rate: r.try_get("rate")?,
+        max_attempts: r.try_get("max_attempts")?,
+        state: CampaignState::parse(&r.try_get::<String, _>("state")?)
+            .ok_or(StoreError::Corrupt("campaigns.state"))?,
+    }))
+}
+
+/// Ids of running campaigns with their tenant.
+pub async fn running(st: &Store) -> Result<Vec<(String, String)>, StoreError> {
+    let rows =
+        sqlx::query("SELECT id, tenant_id FROM campaigns WHERE state = 'running' ORDER BY id")
+            .fetch_all(&st.pool)
+            .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("tenant_id")?)))
+        .collect()
+}
+
+/// Every message's MSISDN and generated PIN (for the operator to hand out; audited by the
+/// caller). Empty unless the campaign generated PINs.
+pub async fn generated_pins(
+    st: &Store,
+    campaign_id: &str,
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, msisdn, pin FROM campaign_messages WHERE campaign_id = $1 AND pin IS NOT NULL ORDER BY id",
+    )
+    .bind(campaign_id)
+    .fetch_all(&st.pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("msisdn")?, r.try_get("pin")?)))
+        .collect()
+}
