@@ -107,7 +107,7 @@ impl Store {
         let opts = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
         let max = match kind {
             DbKind::Sqlite => 4,
-            DbKind::Postgres => 16,
+            DbKind::Postgres => 10,
         };
         let pool = AnyPoolOptions::new()
             .max_connections(max)
