@@ -14,6 +14,7 @@ mod audit;
 mod campaigns;
 mod devices;
 mod messages;
+mod profile_editor;
 mod profiles;
 mod services;
 mod sessions;
