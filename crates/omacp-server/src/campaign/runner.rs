@@ -15,9 +15,10 @@ use omacp_smpp::esme::{CloseReason, Event, FailReason};
 use omacp_smpp::receipt::MessageState;
 use tokio::sync::mpsc;
 
+use super::apply::{self, AcceptedSeg, Batch, Receipt, SegOutcome};
 use super::build;
 use super::model::{CampaignState, Spec};
-use super::queue::{self, AcceptedSeg, Batch, Receipt, SegOutcome};
+use super::queue;
 use super::route::{self, Route};
 use super::store as cstore;
 use crate::AppState;
@@ -164,7 +165,7 @@ impl Runner {
                     Err(e) => tracing::error!(error = %e, "campaign sweep failed"),
                 }
                 match queue::parked_receipts(&self.st.store).await {
-                    Ok(r) => self.batch.receipts.extend(r),
+                    Ok(r) => self.batch.parked.extend(r),
                     Err(e) => tracing::error!(error = %e, "reading parked receipts failed"),
                 }
             }
@@ -197,7 +198,7 @@ impl Runner {
         if self.batch.is_empty() {
             return;
         }
-        match queue::apply(&self.st.store, &self.owner, &self.batch).await {
+        match apply::apply(&self.st.store, &self.owner, &self.batch).await {
             Ok(()) => self.batch = Batch::default(),
             // Kept and written on the next turn: nothing the SMSC said is forgotten.
             Err(e) => tracing::error!(error = %e, "writing campaign progress failed; will retry"),
@@ -225,8 +226,9 @@ impl Runner {
                 if let Some(t) = self.msgs.get_mut(&seg.message_id) {
                     t.accepted += 1;
                     if t.accepted == t.total {
+                        let total = t.total as i64;
                         self.msgs.remove(&seg.message_id);
-                        self.batch.accepted.push(seg.message_id);
+                        self.batch.accepted.push((seg.message_id, total));
                     }
                 }
             }
@@ -388,7 +390,6 @@ impl Runner {
                 }
                 let n = built.submits.len();
                 self.route_buckets[ri].spend(n as f64);
-                self.batch.built.push((m.id.clone(), n as i64));
                 let mut keys = Vec::with_capacity(n);
                 for (i, sm) in built.submits.into_iter().enumerate() {
                     let key = self.next_key;
