@@ -41,7 +41,7 @@ pub async fn claim(
     let rows = sqlx::query(AssertSqlSafe(format!(
         "UPDATE campaign_messages SET state = 'submitted', lease_owner = $1, lease_until = $2, \
          attempts = attempts + 1, updated_at = $3 WHERE id IN (SELECT id FROM campaign_messages \
-         WHERE campaign_id = $4 AND state = 'queued' AND next_at <= $3 ORDER BY id LIMIT $5{lock}) \
+         WHERE campaign_id = $4 AND state = 'queued' AND next_at <= $3 ORDER BY next_at LIMIT $5{lock}) \
          RETURNING id, msisdn, imsi, imei, vars, pin, attempts"
     )))
     .bind(owner)

@@ -77,6 +77,7 @@ struct Track {
 }
 
 struct Cached {
+    docs: build::DocCache,
     spec: Spec,
     scope: Scope,
     slug: String,
@@ -300,6 +301,7 @@ impl Runner {
             self.specs.insert(
                 id.to_owned(),
                 Cached {
+                    docs: build::DocCache::default(),
                     spec,
                     scope: tenant.scope,
                     slug: tenant.slug,
@@ -362,8 +364,10 @@ impl Runner {
             }
             let source = self.st.config.campaign.source_addr.clone();
             for m in claimed {
-                let Some(c) = self.specs.get(id) else { break };
-                let built = match build::build(&c.spec, &c.scope, &m, &source) {
+                let Some(c) = self.specs.get_mut(id) else {
+                    break;
+                };
+                let built = match build::build_cached(&c.spec, &c.scope, &m, &source, &mut c.docs) {
                     Ok(b) => b,
                     Err(e) => {
                         self.batch.failed.push((m.id.clone(), e.to_string()));
