@@ -617,8 +617,8 @@ pub async fn kannel_dlr(
     Path((route, secret)): Path<(String, String)>,
     q: Result<Query<DlrQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<StatusCode, ApiError> {
+    use crate::campaign::apply::{self, Batch, Receipt, SegOutcome};
     use crate::campaign::config::RouteKind;
-    use crate::campaign::queue::{self, Batch, Receipt, SegOutcome};
     use sha2::{Digest, Sha256};
     let Query(q) = q?;
     let r = st
@@ -646,6 +646,6 @@ pub async fn kannel_dlr(
         }],
         ..Batch::default()
     };
-    queue::apply(&st.store, "kannel-dlr", &batch).await?;
+    apply::apply(&st.store, "kannel-dlr", &batch).await?;
     Ok(StatusCode::OK)
 }

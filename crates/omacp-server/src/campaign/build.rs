@@ -77,11 +77,43 @@ pub fn render(spec: &Spec, m: &Claimed) -> Result<String, template::TemplateErro
     })
 }
 
+/// Checked, encoded documents by filled text: subscribers whose values are the same share
+/// one parse, validation and encoding (the signature is still per subscriber).
+#[derive(Debug, Default)]
+pub struct DocCache(std::collections::HashMap<String, Vec<u8>>);
+
+impl DocCache {
+    const MAX: usize = 4096;
+
+    fn wbxml(&mut self, filled: String, scope: &Scope) -> Result<Vec<u8>, BuildError> {
+        if let Some(w) = self.0.get(&filled) {
+            return Ok(w.clone());
+        }
+        let doc = template::document(&filled, scope)?;
+        let wbxml = omacp_wbxml::encode(&doc, &omacp_wbxml::EncodeOptions::default());
+        if self.0.len() >= Self::MAX {
+            self.0.clear();
+        }
+        self.0.insert(filled, wbxml.clone());
+        Ok(wbxml)
+    }
+}
+
 /// Builds the message for `m` of campaign `spec`, from `source`.
 pub fn build(spec: &Spec, scope: &Scope, m: &Claimed, source: &str) -> Result<Built, BuildError> {
+    build_cached(spec, scope, m, source, &mut DocCache::default())
+}
+
+/// [`build`] with a document cache (the runner keeps one per campaign).
+pub fn build_cached(
+    spec: &Spec,
+    scope: &Scope,
+    m: &Claimed,
+    source: &str,
+    cache: &mut DocCache,
+) -> Result<Built, BuildError> {
     let filled = render(spec, m)?;
-    let doc = template::document(&filled, scope)?;
-    let wbxml = omacp_wbxml::encode(&doc, &omacp_wbxml::EncodeOptions::default());
+    let wbxml = cache.wbxml(filled, scope)?;
     let name = spec.sec.method().name().unwrap_or("?");
     let imsi = match spec.sec.needs_imsi() {
         true => Some(

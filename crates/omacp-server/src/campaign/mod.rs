@@ -5,6 +5,7 @@
 //! - [`store`]: campaigns in the database (creation, reads, state changes, history).
 //! - [`queue`]: the durable queue (claims under a lease, receipts, housekeeping), SQLite
 //!   and PostgreSQL alike.
+//! - [`apply`]: the runner's batched, set-based writes (accepted segments, receipts).
 //! - [`build`]: one personalised, signed, segmented push per subscriber.
 //! - [`create`]: resolving an audience and checking it against profiles and device models.
 //! - [`runner`]: the per-process loop that claims messages, submits them, and records
@@ -14,6 +15,7 @@
 //!
 //! Design notes: docs/campaigns.md.
 
+pub mod apply;
 pub mod build;
 pub mod config;
 pub mod create;

@@ -15,9 +15,10 @@ use omacp_smpp::esme::{CloseReason, Event, FailReason};
 use omacp_smpp::receipt::MessageState;
 use tokio::sync::mpsc;
 
+use super::apply::{self, AcceptedSeg, Batch, Receipt, SegOutcome};
 use super::build;
 use super::model::{CampaignState, Spec};
-use super::queue::{self, AcceptedSeg, Batch, Receipt, SegOutcome};
+use super::queue;
 use super::route::{self, Route};
 use super::store as cstore;
 use crate::AppState;
@@ -76,6 +77,7 @@ struct Track {
 }
 
 struct Cached {
+    docs: build::DocCache,
     spec: Spec,
     scope: Scope,
     slug: String,
@@ -164,7 +166,7 @@ impl Runner {
                     Err(e) => tracing::error!(error = %e, "campaign sweep failed"),
                 }
                 match queue::parked_receipts(&self.st.store).await {
-                    Ok(r) => self.batch.receipts.extend(r),
+                    Ok(r) => self.batch.parked.extend(r),
                     Err(e) => tracing::error!(error = %e, "reading parked receipts failed"),
                 }
             }
@@ -197,7 +199,7 @@ impl Runner {
         if self.batch.is_empty() {
             return;
         }
-        match queue::apply(&self.st.store, &self.owner, &self.batch).await {
+        match apply::apply(&self.st.store, &self.owner, &self.batch).await {
             Ok(()) => self.batch = Batch::default(),
             // Kept and written on the next turn: nothing the SMSC said is forgotten.
             Err(e) => tracing::error!(error = %e, "writing campaign progress failed; will retry"),
@@ -225,8 +227,9 @@ impl Runner {
                 if let Some(t) = self.msgs.get_mut(&seg.message_id) {
                     t.accepted += 1;
                     if t.accepted == t.total {
+                        let total = t.total as i64;
                         self.msgs.remove(&seg.message_id);
-                        self.batch.accepted.push(seg.message_id);
+                        self.batch.accepted.push((seg.message_id, total));
                     }
                 }
             }
@@ -298,6 +301,7 @@ impl Runner {
             self.specs.insert(
                 id.to_owned(),
                 Cached {
+                    docs: build::DocCache::default(),
                     spec,
                     scope: tenant.scope,
                     slug: tenant.slug,
@@ -360,8 +364,10 @@ impl Runner {
             }
             let source = self.st.config.campaign.source_addr.clone();
             for m in claimed {
-                let Some(c) = self.specs.get(id) else { break };
-                let built = match build::build(&c.spec, &c.scope, &m, &source) {
+                let Some(c) = self.specs.get_mut(id) else {
+                    break;
+                };
+                let built = match build::build_cached(&c.spec, &c.scope, &m, &source, &mut c.docs) {
                     Ok(b) => b,
                     Err(e) => {
                         self.batch.failed.push((m.id.clone(), e.to_string()));
@@ -388,7 +394,6 @@ impl Runner {
                 }
                 let n = built.submits.len();
                 self.route_buckets[ri].spend(n as f64);
-                self.batch.built.push((m.id.clone(), n as i64));
                 let mut keys = Vec::with_capacity(n);
                 for (i, sm) in built.submits.into_iter().enumerate() {
                     let key = self.next_key;

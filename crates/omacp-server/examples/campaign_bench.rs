@@ -1,0 +1,302 @@
+//! Campaign throughput over loopback (BENCHMARKS.md, "Campaign delivery"): one process runs
+//! a bare SMSC (omacp-smpp's server, answering every submit_sm and sending a DELIVRD
+//! receipt at once) and the omacp server with a route to it; N subscribers are imported and
+//! one NETWPIN campaign is created for all of them. Reported: messages per second submitted
+//! and acknowledged by the SMSC, and delivered (receipt recorded in the database).
+//!
+//! With `--kannel M`, the same kind of messages then go through Kannel (bearerbox + smsbox,
+//! `/usr/sbin`) to the same SMSC: a second server instance with a Kannel route, M
+//! subscribers, and the SMSC's submit counter timed the same way.
+//!
+//! `cargo run --release -p omacp-server --example campaign_bench -- [N] [--pg] [--kannel M]`
+
+use std::net::TcpListener as StdListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use omacp_server::campaign::config::{RouteKind, SmscRoute};
+use omacp_server::serve;
+use omacp_smpp::receipt::{DeliveryReport, MessageState};
+use omacp_smpp::server::{self, SmscHandle};
+use omacp_smpp::smsc::SmscConfig;
+use serde_json::{Value, json};
+
+const NAPDEF: &str = r#"<wap-provisioningdoc version="1.0"><characteristic type="NAPDEF"><parm name="NAPID" value="gprs1"/><parm name="BEARER" value="GSM-GPRS"/><parm name="NAME" value="Example"/><parm name="NAP-ADDRESS" value="${apn}"/><parm name="NAP-ADDRTYPE" value="APN"/></characteristic></wap-provisioningdoc>"#;
+
+fn free_port() -> u16 {
+    StdListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A bare SMSC: every accepted submit gets a DELIVRD receipt at once.
+async fn smsc() -> (SmscHandle, Arc<AtomicU64>) {
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (h, mut rx) = server::start(l, SmscConfig::new("bench", Vec::new())).unwrap();
+    let count = Arc::new(AtomicU64::new(0));
+    let (h2, c2) = (h.clone(), Arc::clone(&count));
+    tokio::spawn(async move {
+        while let Some(s) = rx.recv().await {
+            c2.fetch_add(1, Ordering::Relaxed);
+            let _ = h2.receipt(DeliveryReport {
+                message_id: s.message_id,
+                state: MessageState::Delivered,
+                network_error: None,
+                text: None,
+            });
+        }
+    });
+    (h, count)
+}
+
+struct Api {
+    base: String,
+    token: String,
+    c: reqwest::Client,
+}
+
+impl Api {
+    async fn login(base: &str, a: &serve::Started) -> Api {
+        let f = a.first_admin.as_ref().expect("fresh database");
+        let c = reqwest::Client::new();
+        let v: Value = c
+            .post(format!("{base}/api/v1/sessions"))
+            .json(&json!({"tenant": f.tenant, "username": f.username, "password": f.password}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Api {
+            base: base.into(),
+            token: v["token"].as_str().unwrap().into(),
+            c,
+        }
+    }
+    async fn post(&self, path: &str, body: Value) -> Value {
+        let r = self
+            .c
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        r.json().await.unwrap()
+    }
+    async fn get(&self, path: &str) -> Value {
+        self.c
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+    /// In chunks: the API takes request bodies up to 2 MB.
+    async fn import(&self, prefix: &str, n: usize) {
+        for from in (0..n).step_by(40_000) {
+            let mut csv = String::from("msisdn,imsi\n");
+            for i in from..(from + 40_000).min(n) {
+                csv.push_str(&format!("{prefix}{i:06},0010100{i:08}\n"));
+            }
+            let r = self
+                .c
+                .post(format!("{}/api/v1/subscribers/import", self.base))
+                .bearer_auth(&self.token)
+                .header("content-type", "text/csv")
+                .body(csv)
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success(), "import: {}", r.status());
+        }
+    }
+}
+
+/// Runs one campaign for every subscriber; returns (create s, submit+ack msg/s, delivered msg/s).
+async fn campaign(api: &Api, n: u64, smsc_count: &AtomicU64) -> (f64, f64, f64) {
+    let prof = api
+        .post(
+            "/api/v1/profiles",
+            json!({"name": "apn", "template": NAPDEF,
+                   "variables": [{"name": "apn", "type": "string", "scope": "subscriber", "default": "internet"}]}),
+        )
+        .await;
+    let base = smsc_count.load(Ordering::Relaxed);
+    let t0 = Instant::now();
+    let c = api
+        .post(
+            "/api/v1/campaigns",
+            json!({"name": "bench", "profile_id": prof["id"], "sec": "netwpin"}),
+        )
+        .await;
+    let created = t0.elapsed().as_secs_f64();
+    assert_eq!(c["total"].as_u64(), Some(n), "{c}");
+    let id = c["id"].as_str().unwrap().to_owned();
+    let t1 = Instant::now();
+    let mut submitted_at = None;
+    let mut last_poll = Instant::now();
+    loop {
+        if submitted_at.is_none() && smsc_count.load(Ordering::Relaxed) - base >= n {
+            submitted_at = Some(t1.elapsed().as_secs_f64());
+        }
+        // The SMSC's counter is read often; the API (a GROUP BY over the campaign) rarely.
+        if last_poll.elapsed() >= Duration::from_millis(250) {
+            last_poll = Instant::now();
+            let v = api.get(&format!("/api/v1/campaigns/{id}")).await;
+            if v["stats"]["delivered"].as_u64() == Some(n) {
+                let done = t1.elapsed().as_secs_f64();
+                let sub = submitted_at.unwrap_or(done);
+                return (created, n as f64 / sub, n as f64 / done);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+struct Procs(Vec<Child>);
+impl Drop for Procs {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn kannel(smsc: u16, dir: &std::path::Path) -> (Procs, u16) {
+    let (admin, boxp, sendsms) = (free_port(), free_port(), free_port());
+    let conf = dir.join("kannel.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "group = core\nadmin-port = {admin}\nadmin-password = omacp\nadmin-interface = 127.0.0.1\n\
+             smsbox-port = {boxp}\nsmsbox-interface = 127.0.0.1\nbox-allow-ip = 127.0.0.1\nlog-level = 4\n\
+             dlr-storage = internal\n\n\
+             group = smsc\nsmsc = smpp\nsmsc-id = bench\nhost = 127.0.0.1\nport = {smsc}\n\
+             transceiver-mode = true\nsmsc-username = kannel\nsmsc-password = kannel\nsystem-type = \"VMA\"\n\
+             max-pending-submits = 100\n\n\
+             group = smsbox\nbearerbox-host = 127.0.0.1\nbearerbox-port = {boxp}\n\
+             sendsms-port = {sendsms}\nsendsms-interface = 127.0.0.1\nlog-level = 4\n\n\
+             group = sendsms-user\nusername = omacp\npassword = omacp\nmax-messages = 1\n"
+        ),
+    )
+    .unwrap();
+    let spawn = |bin: &str| {
+        Command::new(bin)
+            .arg(&conf)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Kannel")
+    };
+    let mut p = Procs(vec![spawn("/usr/sbin/bearerbox")]);
+    std::thread::sleep(Duration::from_secs(2));
+    p.0.push(spawn("/usr/sbin/smsbox"));
+    std::thread::sleep(Duration::from_secs(2));
+    (p, sendsms)
+}
+
+async fn start(db: String, route: SmscRoute, port: u16) -> (serve::Started, Api) {
+    let mut cfg = omacp_server::Config::load(None, &|_| None).unwrap();
+    cfg.listen = format!("127.0.0.1:{port}").parse().unwrap();
+    cfg.database = Some(db);
+    cfg.log.level = "error".into();
+    cfg.campaign.smsc = vec![route];
+    cfg.campaign.batch = 1000;
+    let s = serve::start(cfg).await.unwrap();
+    let base = format!("http://{}", s.addr);
+    let api = Api::login(&base, &s).await;
+    (s, api)
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let n: u64 = args.first().and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let pg = args.iter().any(|a| a == "--pg");
+    let kannel_n: u64 = args
+        .iter()
+        .position(|a| a == "--kannel")
+        .and_then(|i| args.get(i + 1)?.parse().ok())
+        .unwrap_or(0);
+    let dir = std::env::temp_dir().join(format!("omacp-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = |tag: &str| {
+        if pg {
+            let name = format!("omacp_bench_{tag}_{}", std::process::id());
+            let ok = Command::new("psql")
+                .args(["postgres://postgres@127.0.0.1:5432/postgres", "-qc"])
+                .arg(format!("CREATE DATABASE {name}"))
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(ok, "creating the PostgreSQL database");
+            format!("postgres://postgres@127.0.0.1:5432/{name}")
+        } else {
+            format!("sqlite:{}", dir.join(format!("{tag}.db")).display())
+        }
+    };
+    let (h, count) = smsc().await;
+    let route = SmscRoute {
+        name: "bench".into(),
+        kind: RouteKind::Smpp,
+        url: format!("smpp://omacp:bench@{}", h.local_addr()),
+        tenants: Vec::new(),
+        window: 256,
+        rate: 0,
+        dlr_url: None,
+    };
+    let (_s, api) = start(db("omacp"), route, 0).await;
+    let t = Instant::now();
+    api.import("4477", n as usize).await;
+    eprintln!(
+        "imported {n} subscribers in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let (created, sub, del) = campaign(&api, n, &count).await;
+    println!(
+        "omacp  {n} messages ({}): created in {created:.1} s; submitted+acknowledged {sub:.0}/s; delivered (receipt recorded) {del:.0}/s",
+        if pg { "PostgreSQL" } else { "SQLite" }
+    );
+    if kannel_n > 0 {
+        let (_k, sendsms) = kannel(h.local_addr().port(), &dir);
+        let port = free_port();
+        let route = SmscRoute {
+            name: "kannel".into(),
+            kind: RouteKind::Kannel,
+            url: format!("http://omacp:omacp@127.0.0.1:{sendsms}/cgi-bin/sendsms"),
+            tenants: Vec::new(),
+            window: 64,
+            rate: 0,
+            dlr_url: Some(format!("http://127.0.0.1:{port}")),
+        };
+        let (_s2, api2) = start(db("kannel"), route, port).await;
+        api2.import("4478", kannel_n as usize).await;
+        let (_, sub, del) = campaign(&api2, kannel_n, &count).await;
+        println!(
+            "kannel {kannel_n} messages via bearerbox: submitted+acknowledged {sub:.0}/s; delivered (DLR recorded) {del:.0}/s"
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    if pg {
+        for tag in ["omacp", "kannel"] {
+            let _ = Command::new("psql")
+                .args(["postgres://postgres@127.0.0.1:5432/postgres", "-qc"])
+                .arg(format!(
+                    "DROP DATABASE IF EXISTS omacp_bench_{tag}_{} WITH (FORCE)",
+                    std::process::id()
+                ))
+                .status();
+        }
+    }
+}
