@@ -40,7 +40,8 @@ pub fn run(a: ServeArgs) -> anyhow::Result<Exit> {
             println!("omacp: one-time password (shown only now): {}", a.password);
         }
         println!("omacp: database {}", redact_url(&db));
-        println!("omacp: browser   {base}/api/docs/  (log in with POST /api/v1/sessions)");
+        println!("omacp: browser   {base}/ui/  (admin web UI; sign in with the credential above)");
+        println!("omacp: API docs  {base}/api/docs/  (log in with POST /api/v1/sessions)");
         println!("omacp: API       {base}/api/v1  (OpenAPI: {base}/api/openapi.json)");
         println!("omacp: devices   {base}/thc/<tenant>  (trusted HTTP context)");
         println!("omacp: ops       {base}/healthz  {base}/readyz  {base}/metrics");
