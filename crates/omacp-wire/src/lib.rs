@@ -11,6 +11,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod civil;
 pub mod hex;
 
 /// What went wrong while reading raw bytes.

@@ -24,13 +24,13 @@ use askama::Template;
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use subtle::ConstantTimeEq;
 
 use crate::AppState;
-use crate::api::{Principal, SESSION_COOKIE, source_of};
+use crate::api::{Principal, SESSION_COOKIE, cookie, source_of};
 use crate::auth::secret_hash;
 use crate::error::ApiError;
 use crate::store::tenants::TenantKind;
@@ -57,18 +57,6 @@ pub fn router() -> Router<AppState> {
 /// needs no storage, differs per session and reveals nothing about the secret.
 pub fn csrf_token(session_secret: &str) -> String {
     secret_hash(&format!("omacp-csrf:{session_secret}"))
-}
-
-/// Value of a named cookie.
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
 }
 
 /// Constant-time string equality (CSRF tokens).
@@ -268,18 +256,8 @@ pub async fn response_json(r: Response) -> Result<serde_json::Value, WebError> {
 /// `yyyy-mm-dd hh:mm:ss` UTC of an epoch-milliseconds time.
 pub fn fmt_time(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
     let tod = secs.rem_euclid(86_400);
-    // Civil-from-days (proleptic Gregorian), as in Howard Hinnant's date algorithms.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (y, m, d) = omacp_wire::civil::date_from_days(secs.div_euclid(86_400));
     format!(
         "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
         tod / 3600,
