@@ -32,6 +32,9 @@ flags override both):
   [thc] per_subscriber_burst  OMACP_THC_PER_SUBSCRIBER_BURST 10
   [thc] per_source_rps        OMACP_THC_PER_SOURCE_RPS       5000 (0 = unlimited)
   [thc] per_source_burst      OMACP_THC_PER_SOURCE_BURST     10000
+  [campaign] …, [[campaign.smsc]] (file only)                SMSC routes (smpp:// or Kannel), lease,
+                                                             batch, rates; none: the embedded
+                                                             sandbox SMSC (docs/campaigns.md)
 
 Example omacp.toml:
 

@@ -104,10 +104,11 @@ fn backoff_ms(attempts: i64) -> i64 {
 
 /// Starts the routes and the loop. Returns once both are running.
 pub async fn start(st: AppState) -> Result<(), route::RouteError> {
-    let (routes, events) = route::start(&st.config.campaign, &st.campaigns).await?;
+    // An API-only process binds no SMSC: a session would acknowledge receipts nobody records.
     if !st.config.campaign.runner {
         return Ok(());
     }
+    let (routes, events) = route::start(&st.config.campaign, &st.campaigns).await?;
     let route_buckets = routes.iter().map(|r| Bucket::new(r.rate as f64)).collect();
     let r = Runner {
         owner: new_id("run"),
