@@ -326,10 +326,8 @@ fn psql(sql: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-// Passed before the set-based rewrite of the runner's writes (commit 1be2aca); since then a
-// few messages stay `accepted` (their receipts, routed by the SMSC to the other server, are
-// never recorded). Under investigation: see docs/campaigns.md, "Not done / limits".
-#[ignore = "known failure since 1be2aca: cross-process receipts can be lost"]
+// Receipts the SMSC routes to the other server arrive before their segment is committed
+// there: this is the test that found the lost-receipt race in `apply::park`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_on_one_postgres_share_a_campaign_without_sending_twice() {
     let name = format!("omacp_t_two_{}_{}", std::process::id(), free_port());

@@ -278,8 +278,10 @@ async fn receipts(
     Ok(())
 }
 
-/// Receipts whose segment is not recorded (yet): parked, unless the segment exists (a
-/// duplicate receipt for a segment already final).
+/// Receipts that matched no `accepted` segment: parked, unless their segment is already
+/// final (a duplicate receipt). A segment found still `accepted` here was committed by
+/// another process between the UPDATE and this SELECT (READ COMMITTED gives each
+/// statement a fresh snapshot): its receipt is parked too, and applied on the next turn.
 async fn park(
     tx: &mut AnyConnection,
     route: &str,
@@ -288,7 +290,8 @@ async fn park(
     now: i64,
 ) -> Result<(), StoreError> {
     let q = sqlx::query_scalar::<_, String>(AssertSqlSafe(format!(
-        "SELECT smsc_id FROM campaign_segments WHERE route = $1 AND smsc_id IN ({})",
+        "SELECT smsc_id FROM campaign_segments WHERE route = $1 AND state <> 'accepted' \
+         AND smsc_id IN ({})",
         params(2, ids.len())
     )))
     .bind(route);
