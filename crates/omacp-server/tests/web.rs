@@ -276,6 +276,27 @@ async fn web_ui(db: Db) {
     assert_eq!(st, StatusCode::SEE_OTHER);
     let (_, _, html) = op.get(&format!("/ui/campaigns/{cid}")).await;
     assert!(html.contains(">cancelled<"), "cancelled");
+    // The subscriber's page lists what campaigns did for them; another tenant gets 404.
+    let (_, _, html) = op.get("/ui/subscribers?label=web").await;
+    let sid = html
+        .split("<tr")
+        .find(|row| row.contains(">15550001<"))
+        .and_then(|row| row.split("href=\"/ui/subscribers/").nth(1))
+        .and_then(|rest| rest.split('"').next())
+        .expect("subscriber row with a link")
+        .to_string();
+    let (st, _, html) = op.get(&format!("/ui/subscribers/{sid}")).await;
+    assert_eq!(st, StatusCode::OK);
+    let sent = html
+        .split("Provisioning messages sent")
+        .nth(1)
+        .expect("sent messages section");
+    assert!(
+        sent.contains("web wave") && sent.contains("<td>cancelled</td>"),
+        "{sent}"
+    );
+    let (st, _, _) = other.get(&format!("/ui/subscribers/{sid}")).await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
     // A campaign form error is shown on the form and the PIN is not echoed.
     let (st, _, html) = op
         .post(

@@ -370,6 +370,61 @@ pub async fn messages(
     Ok(Page::from_rows(out, limit, |m| &m.id))
 }
 
+/// One message sent to a subscriber, with its campaign (the subscriber's detail page).
+#[derive(Debug, Clone)]
+pub struct SentMessage {
+    /// Campaign id.
+    pub campaign_id: String,
+    /// Campaign name.
+    pub campaign_name: String,
+    /// SEC method of the campaign.
+    pub sec: String,
+    /// The message's delivery state.
+    pub state: MsgState,
+    /// SMS segments.
+    pub segments: i64,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// Last error.
+    pub error: Option<String>,
+    /// Last change, epoch ms.
+    pub updated_at: i64,
+}
+
+/// The latest `limit` messages sent to one subscriber of `tenant_id`, newest first.
+pub async fn sent_to(
+    st: &Store,
+    tenant_id: &str,
+    subscriber_id: &str,
+    limit: i64,
+) -> Result<Vec<SentMessage>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT m.campaign_id, c.name, c.sec, m.state, m.segments, m.attempts, m.error, m.updated_at \
+         FROM campaign_messages m JOIN campaigns c ON c.id = m.campaign_id \
+         WHERE m.tenant_id = $1 AND m.subscriber_id = $2 ORDER BY m.updated_at DESC LIMIT $3",
+    )
+    .bind(tenant_id)
+    .bind(subscriber_id)
+    .bind(limit.clamp(1, MAX_PAGE))
+    .fetch_all(&st.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(SentMessage {
+                campaign_id: r.try_get("campaign_id")?,
+                campaign_name: r.try_get("name")?,
+                sec: r.try_get("sec")?,
+                state: MsgState::parse(&r.try_get::<String, _>("state")?)
+                    .ok_or(StoreError::Corrupt("campaign_messages.state"))?,
+                segments: r.try_get("segments")?,
+                attempts: r.try_get("attempts")?,
+                error: r.try_get("error")?,
+                updated_at: r.try_get("updated_at")?,
+            })
+        })
+        .collect()
+}
+
 /// The runner's view of a campaign (with its secret PIN).
 pub async fn spec(st: &Store, id: &str) -> Result<Option<Spec>, StoreError> {
     let r = sqlx::query(

@@ -13,6 +13,7 @@ use super::{DbKind, StoreError};
 pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_campaigns.sql"),
+    include_str!("../../migrations/0003_messages_by_subscriber.sql"),
 ];
 
 /// The schema version this binary writes.

@@ -11,6 +11,8 @@ use serde::Deserialize;
 use super::{Chrome, CsrfOnly, WebError, WebUser, fmt_time, render, render_invalid, see_other};
 use crate::AppState;
 use crate::api::subscribers::{self as api, ImportReport, SubscriberQuery};
+use crate::campaign;
+use crate::campaign::store::SentMessage;
 use crate::error::ApiError;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::devices::{self, DeviceModel};
@@ -130,6 +132,7 @@ struct DetailPage {
     profile_name: Option<String>,
     device: Option<DeviceModel>,
     history: Option<Vec<AuditEntry>>,
+    sent: Vec<SentMessage>,
     created: String,
     updated: String,
 }
@@ -137,6 +140,10 @@ struct DetailPage {
 impl DetailPage {
     fn when(&self, e: &AuditEntry) -> String {
         fmt_time(e.at)
+    }
+
+    fn sent_when(&self, m: &SentMessage) -> String {
+        fmt_time(m.updated_at)
     }
 }
 
@@ -165,8 +172,10 @@ async fn detail(
     } else {
         None
     };
+    let sent = campaign::store::sent_to(&st.store, tenant, &s.id, 50).await?;
     Ok(render(&DetailPage {
         c: u.chrome(&format!("Subscriber {}", s.msisdn), "subscribers"),
+        sent,
         created: fmt_time(s.created_at),
         updated: fmt_time(s.updated_at),
         s,
