@@ -57,6 +57,23 @@ async function labelled(where) {
   check(missing.length === 0, `${where}: controls without a label: ${missing.join(", ")}`);
 }
 
+// Waits for the live campaign page to show "done". On a timeout it says what the page
+// showed and what the server says after a reload, so a CI failure tells polling apart from
+// delivery.
+async function campaignDone(what) {
+  try {
+    await page.locator("#campaign-state", { hasText: "done" }).waitFor({ timeout: 60000 });
+  } catch (e) {
+    const live = await page.locator("#live").textContent().catch(() => "(no #live)");
+    await page.reload();
+    const after = await page.locator("#live").textContent().catch(() => "(no #live)");
+    const msgs = await page.locator("#messages").textContent().catch(() => "(no #messages)");
+    console.error(`${what}: not done in 60 s.\npage showed: ${live.replace(/\s+/g, " ")}\n` +
+      `after reload: ${after.replace(/\s+/g, " ")}\nmessages: ${msgs.replace(/\s+/g, " ")}`);
+    throw e;
+  }
+}
+
 async function signIn(tenant, user, password) {
   await page.goto(`${base}/ui/`);
   check(page.url().endsWith("/ui/sign-in"), "signed-out users land on the sign-in page");
@@ -164,7 +181,7 @@ const campaignUrl = page.url().split("?")[0];
 // 15550002 has no IMSI, which NETWPIN needs: it is left out.
 check((await page.locator("p.note").textContent()).includes("1 subscriber"), "skipped count shown");
 // The page refreshes itself (app.js) until the campaign is done.
-await page.locator("#campaign-state", { hasText: "done" }).waitFor({ timeout: 60000 });
+await campaignDone("Pilot wave");
 check((await page.locator("#n-delivered").textContent()) === "1", "the message was delivered");
 check((await page.locator(".chart polyline.s-delivered").count()) === 1, "delivery chart drawn");
 check((await page.locator("#messages").textContent()).includes("delivered"), "message list");
@@ -192,7 +209,7 @@ await page.locator("#c-sec").selectOption("userpin");
 await page.locator("#c-pinlen").fill("6");
 await page.getByRole("button", { name: "Create and start" }).click();
 await page.waitForURL(/\/ui\/campaigns\/cmp_/);
-await page.locator("#campaign-state", { hasText: "done" }).waitFor({ timeout: 60000 });
+await campaignDone("PIN wave");
 checks++;
 await page.goto(`${base}/ui/sandbox`);
 check((await page.locator("#h-15550002 .pin-prompt").count()) > 0, "the PIN prompt is shown");

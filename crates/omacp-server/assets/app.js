@@ -67,18 +67,28 @@ function fileFill(input) {
 // action buttons match.
 function liveRegion(el) {
   const every = Number(el.dataset.refresh) || 2000;
+  // A failed fetch (server restarting, a busy database, a dropped link) is retried with a
+  // growing pause: the region must not freeze on one bad answer.
+  let failures = 0;
+  const retry = () => {
+    failures += 1;
+    setTimeout(tick, every * Math.min(2 ** failures, 15));
+  };
   const tick = async () => {
     let html;
     try {
       const r = await fetch(window.location.href, { credentials: "same-origin" });
-      if (!r.ok) return;
+      // Signed out: reloading shows the sign-in page instead of polling it.
+      if (r.status === 401 || r.redirected) { window.location.reload(); return; }
+      if (!r.ok) { retry(); return; }
       html = await r.text();
     } catch (_) {
-      setTimeout(tick, every);
+      retry();
       return;
     }
     const fresh = new DOMParser().parseFromString(html, "text/html").getElementById(el.id);
-    if (!fresh) return;
+    if (!fresh) { retry(); return; }
+    failures = 0;
     const current = document.getElementById(el.id);
     current.replaceWith(fresh);
     if (fresh.dataset.refresh) setTimeout(tick, every);
