@@ -157,17 +157,65 @@ struct Phone {
     pending: Vec<(String, u64)>,
 }
 
+/// Idempotency key → the final state of its first delivery (`None` while pending), at most
+/// `cap` keys: the oldest are forgotten first.
+struct Keys {
+    cap: usize,
+    state: std::collections::HashMap<Vec<u8>, Option<MessageState>>,
+    order: std::collections::VecDeque<Vec<u8>>,
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        Keys::with_cap(MAX_KEYS)
+    }
+}
+
+impl Keys {
+    fn with_cap(cap: usize) -> Keys {
+        Keys {
+            cap,
+            state: Default::default(),
+            order: Default::default(),
+        }
+    }
+    /// `None`: never seen (or forgotten); `Some(None)`: pending.
+    fn get(&self, key: &[u8]) -> Option<Option<MessageState>> {
+        self.state.get(key).copied()
+    }
+    fn first_seen(&mut self, key: &[u8]) {
+        self.state.insert(key.to_vec(), None);
+        self.order.push_back(key.to_vec());
+        if self.order.len() > self.cap
+            && let Some(old) = self.order.pop_front()
+        {
+            self.state.remove(&old);
+        }
+    }
+    /// Records the outcome of a key still remembered.
+    fn finished(&mut self, key: &[u8], state: MessageState) {
+        if let Some(s) = self.state.get_mut(key) {
+            *s = Some(state);
+        }
+    }
+}
+
 #[derive(Default)]
 struct Shared {
     records: std::collections::VecDeque<Record>,
-    /// Idempotency key → the final state of its first delivery (`None` while pending).
-    keys: std::collections::HashMap<Vec<u8>, Option<MessageState>>,
+    /// Idempotency keys seen, bounded.
+    keys: Keys,
     /// SMSC message id → idempotency key, until its receipt is sent.
     key_of: std::collections::HashMap<String, Vec<u8>>,
 }
 
 /// Records kept (the oldest are dropped beyond this; the live feed sees every one).
 pub const MAX_RECORDS: usize = 100_000;
+
+/// Idempotency keys remembered (the oldest are forgotten beyond this, so a sandbox that
+/// runs for months stays bounded; a resend comes within minutes of its first copy, long
+/// before a million more segments).
+pub const MAX_KEYS: usize = 1_000_000;
 
 /// A segment whose message is still incomplete after this long is answered EXPIRED.
 pub const SEGMENT_EXPIRY_MS: u64 = 10 * 60 * 1000;
@@ -365,7 +413,7 @@ impl Sandbox {
         {
             let mut sh = self.shared.lock().expect("records");
             if let Some(k) = sh.key_of.remove(&message_id) {
-                sh.keys.insert(k, Some(state));
+                sh.keys.finished(&k, state);
             }
         }
         self.record(msisdn, Happened::Receipt { message_id, state });
@@ -386,10 +434,8 @@ impl Sandbox {
         if let Some(key) = s.sm.tlvs.get(TLV_IDEMPOTENCY_KEY) {
             let mut sh = self.shared.lock().expect("records");
             sh.key_of.insert(s.message_id.clone(), key.to_vec());
-            match sh.keys.get(key).copied() {
-                None => {
-                    sh.keys.insert(key.to_vec(), None);
-                }
+            match sh.keys.get(key) {
+                None => sh.keys.first_seen(key),
                 // A duplicate of a segment still waiting for the rest of its message: its
                 // receipt follows the message's outcome, like the first copy's.
                 Some(None) => {
@@ -544,5 +590,22 @@ mod tests {
         assert_eq!(h.msisdn, "447700900123");
         assert!(!format!("{h:?}").contains("1234"));
         assert!(HandsetSpec::parse("447700900123").is_err());
+    }
+
+    #[test]
+    fn idempotency_keys_are_bounded_oldest_first() {
+        let mut k = Keys::with_cap(2);
+        k.first_seen(b"a");
+        k.first_seen(b"b");
+        k.finished(b"a", MessageState::Delivered);
+        assert_eq!(k.get(b"a"), Some(Some(MessageState::Delivered)));
+        assert_eq!(k.get(b"b"), Some(None));
+        k.first_seen(b"c");
+        assert_eq!(k.get(b"a"), None, "the oldest is forgotten");
+        assert_eq!(k.get(b"b"), Some(None));
+        assert_eq!(k.get(b"c"), Some(None));
+        k.finished(b"a", MessageState::Expired);
+        assert_eq!(k.get(b"a"), None, "a forgotten key is not brought back");
+        assert_eq!(k.state.len(), 2);
     }
 }
