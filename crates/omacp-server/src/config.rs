@@ -20,6 +20,9 @@ flags override both):
                                                              postgres://user@host/db for PostgreSQL
   public_url                  OMACP_PUBLIC_URL               http://<listen>
   session_ttl_secs            OMACP_SESSION_TTL_SECS         43200 (12 h)
+  metrics_token               OMACP_METRICS_TOKEN            none: /metrics is open (bind it to an
+                                                             internal network); set, it needs
+                                                             `Authorization: Bearer <token>`
   [log] format                OMACP_LOG_FORMAT               text (or json)
   [log] level                 OMACP_LOG (tracing filter)     info
   [thc] msisdn_header         OMACP_THC_MSISDN_HEADER        X-MSISDN
@@ -142,6 +145,18 @@ impl ThcConfig {
     }
 }
 
+/// A configured secret: read from the file or the environment, never shown by `Debug`
+/// (a configuration printed into a log must not leak it).
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -154,6 +169,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Lifetime of a UI session.
     pub session_ttl_secs: u64,
+    /// When set, `/metrics` answers only requests bearing this token.
+    pub metrics_token: Option<Secret>,
     /// Logging.
     pub log: LogConfig,
     /// Trusted HTTP context.
@@ -172,6 +189,7 @@ impl Default for Config {
             database: None,
             public_url: None,
             session_ttl_secs: 12 * 3600,
+            metrics_token: None,
             log: LogConfig::default(),
             thc: ThcConfig::default(),
             campaign: Default::default(),
@@ -230,6 +248,15 @@ impl Config {
             c.public_url = Some(v);
         }
         parse_env(env, "OMACP_SESSION_TTL_SECS", &mut c.session_ttl_secs)?;
+        if let Some(v) = env("OMACP_METRICS_TOKEN") {
+            c.metrics_token = Some(Secret(v));
+        }
+        if c.metrics_token.as_ref().is_some_and(|t| t.0.len() < 16) {
+            return Err(value_err(
+                "metrics_token",
+                "use at least 16 characters (a guessable token protects nothing)",
+            ));
+        }
         if let Some(v) = env("OMACP_LOG_FORMAT") {
             c.log.format = v;
         }
@@ -333,6 +360,20 @@ mod tests {
         assert!(c.thc.is_trusted("192.0.2.7".parse().unwrap()));
         assert!(!c.thc.is_trusted("192.0.2.8".parse().unwrap()));
         assert_eq!(c.database_url(), "sqlite:./omacp.db");
+    }
+
+    #[test]
+    fn metrics_token_is_long_and_never_shown() {
+        let env =
+            |k: &str| (k == "OMACP_METRICS_TOKEN").then(|| "s3cret-s3cret-s3cret".to_string());
+        let c = Config::load(None, &env).unwrap();
+        assert_eq!(c.metrics_token.as_ref().unwrap().0, "s3cret-s3cret-s3cret");
+        assert!(!format!("{c:?}").contains("s3cret"));
+        let short = |k: &str| (k == "OMACP_METRICS_TOKEN").then(|| "short".to_string());
+        assert!(matches!(
+            Config::load(None, &short),
+            Err(ConfigError::Value { .. })
+        ));
     }
 
     #[test]

@@ -358,6 +358,44 @@ async fn whole_api(db: Db) {
     s.started.task.abort();
     db.drop_db().await;
 }
+
+/// With a metrics token configured, /metrics answers only requests bearing it.
+#[tokio::test]
+async fn metrics_token_guards_metrics() {
+    let db = Db::sqlite();
+    let mut cfg = config(&db);
+    cfg.metrics_token = Some(omacp_server::config::Secret(
+        "scrape-token-0123456789".into(),
+    ));
+    let s = server(cfg).await;
+    let url = format!("{}/metrics", s.base);
+    let http = reqwest::Client::new();
+    let none = http.get(&url).send().await.unwrap();
+    assert_eq!(none.status(), 401);
+    assert!(none.headers().contains_key("www-authenticate"));
+    let wrong = http
+        .get(&url)
+        .bearer_auth("scrape-token-0123456780")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let right = http
+        .get(&url)
+        .bearer_auth("scrape-token-0123456789")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+    assert!(
+        right.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    s.started.task.abort();
+    db.drop_db().await;
+}
 both_backends!(whole_api);
 
 async fn refuses_newer_schema(db: Db) {

@@ -59,8 +59,8 @@ pub fn csrf_token(session_secret: &str) -> String {
     secret_hash(&format!("omacp-csrf:{session_secret}"))
 }
 
-/// Constant-time string equality (CSRF tokens).
-fn same(a: &str, b: &str) -> bool {
+/// Constant-time string equality (CSRF tokens, the metrics token).
+pub(crate) fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
@@ -97,7 +97,7 @@ impl FromRequestParts<AppState> for WebUser {
 impl WebUser {
     /// Fails unless `token` is this session's CSRF token.
     pub fn check_csrf(&self, token: &str) -> Result<(), WebError> {
-        if same(token, &self.csrf) {
+        if same_secret(token, &self.csrf) {
             Ok(())
         } else {
             Err(WebError::Csrf)
@@ -276,7 +276,7 @@ mod tests {
         assert_eq!(fmt_time(1_700_000_000_000), "2023-11-14 22:13:20");
         let a = csrf_token("omacp_ses_a");
         assert_ne!(a, csrf_token("omacp_ses_b"));
-        assert!(same(&a, &csrf_token("omacp_ses_a")));
-        assert!(!same(&a, ""));
+        assert!(same_secret(&a, &csrf_token("omacp_ses_a")));
+        assert!(!same_secret(&a, ""));
     }
 }

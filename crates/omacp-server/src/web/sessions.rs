@@ -11,7 +11,9 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use super::{Chrome, CsrfOnly, WebError, WebUser, cookie, render, render_invalid, same, see_other};
+use super::{
+    Chrome, CsrfOnly, WebError, WebUser, cookie, render, render_invalid, same_secret, see_other,
+};
 use crate::AppState;
 use crate::api::SESSION_COOKIE;
 use crate::api::sessions::{login, logout};
@@ -90,7 +92,7 @@ async fn submit(
     Form(f): Form<SignInForm>,
 ) -> Result<Response, WebError> {
     let expected = cookie(&headers, LOGIN_CSRF).unwrap_or("");
-    if expected.is_empty() || !same(expected, &f._csrf) {
+    if expected.is_empty() || !same_secret(expected, &f._csrf) {
         return Err(WebError::Csrf);
     }
     // The API's login takes JSON; hand it the same request (with the peer address).
