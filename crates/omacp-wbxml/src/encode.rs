@@ -76,6 +76,8 @@ pub(crate) struct SlotInfo {
     /// The cheapest cost per (entry page, exit page), and how.
     pub(crate) matrix: Matrix,
     pub(crate) choice: [[Choice; 2]; 2],
+    /// An earlier slot has the same attribute and text: this one shares its values.
+    pub(crate) repeat: bool,
 }
 
 impl SlotInfo {
@@ -87,6 +89,19 @@ impl SlotInfo {
     }
 
     fn price(&mut self, attr: Attr, vals: &[Val], tabled: bool) {
+        if self.v0 == self.v1 {
+            // Exact tokens only (a slot has values only when it has no exact token): 1
+            // byte on the token's page, 3 with a switch to it.
+            let one = |q: usize, pin: usize| match self.exact[q] {
+                Some(_) if pin == q => 1,
+                Some(_) => 3,
+                None => INF,
+            };
+            self.matrix = [[one(0, 0), one(1, 0)], [one(0, 1), one(1, 1)]];
+            let c = |q: usize| Choice::Exact(self.exact[q].unwrap_or(0));
+            self.choice = [[c(0), c(1)], [c(0), c(1)]];
+            return;
+        }
         let mut m = [[INF; 2]; 2];
         let mut ch = [[Choice::Exact(0); 2]; 2];
         let mut offer = |pin: usize, pout: usize, c: u32, how: Choice| {
@@ -167,6 +182,7 @@ pub(crate) struct Scratch {
     pages: Vec<u8>,
     steps: Vec<Step>,
     used: Vec<u32>,
+    seen: Seen,
     uses: Vec<(&'static [u8], u32)>,
     pools: strtbl::Pools,
     /// The encoding.
@@ -233,6 +249,7 @@ pub(crate) fn encode_slots<'d>(
         pages,
         steps,
         used,
+        seen,
         uses,
         pools,
         out,
@@ -240,8 +257,20 @@ pub(crate) fn encode_slots<'d>(
     arena.clear();
     vals.clear();
     infos.clear();
-    for slot in slots {
+    seen.reset(slots.len());
+    for (k, slot) in slots.iter().enumerate() {
         let text = slot.text.as_bytes();
+        // A repeated (attribute, text) has the same tokens, values and prices.
+        if let Some(j) = seen.find_or_add(text_hash(slot.attr, text), k, |j| {
+            slots[j].attr == slot.attr && slots[j].text == slot.text
+        }) {
+            let info = SlotInfo {
+                repeat: true,
+                ..infos[j]
+            };
+            infos.push(info);
+            continue;
+        }
         let exact = exact_starts(slot.attr, text);
         let v0 = vals.len() as u32;
         if exact == [None; 2] {
@@ -279,6 +308,7 @@ pub(crate) fn encode_slots<'d>(
             v1: vals.len() as u32,
             matrix: [[INF; 2]; 2],
             choice: [[Choice::Exact(0); 2]; 2],
+            repeat: false,
         };
         info.price(slot.attr, vals, false);
         infos.push(info);
@@ -330,7 +360,7 @@ pub(crate) fn encode_slots<'d>(
         return;
     }
     let mut table = Table::new(entries);
-    for (slot, info) in slots.iter().zip(infos.iter()) {
+    for (slot, info) in slots.iter().zip(infos.iter()).filter(|(_, i)| !i.repeat) {
         for v in &mut vals[info.v0 as usize..info.v1 as usize] {
             arena.scan_table(
                 &slot.text.as_bytes()[v.skip as usize..],
@@ -395,4 +425,53 @@ pub(crate) fn encode_slots<'d>(
         steps,
         used,
     );
+}
+
+/// A hash of an attribute and its text, a word at a time.
+fn text_hash(attr: Attr, text: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (text.len() as u64) ^ ((attr as u64) << 32);
+    let mut words = text.chunks_exact(8);
+    for w in &mut words {
+        let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+        h = (h.rotate_left(26) ^ w).wrapping_mul(K);
+    }
+    let mut last = [0u8; 8];
+    last[..words.remainder().len()].copy_from_slice(words.remainder());
+    h = (h.rotate_left(26) ^ u64::from_le_bytes(last)).wrapping_mul(K);
+    h ^ (h >> 29)
+}
+
+/// Slot indexes by hash (open addressing), to find an earlier equal slot.
+#[derive(Debug, Default)]
+struct Seen {
+    /// Slot index + 1, 0 = empty.
+    cells: Vec<u32>,
+}
+
+impl Seen {
+    /// Empties the table, sized for `n` slots.
+    fn reset(&mut self, n: usize) {
+        self.cells.clear();
+        self.cells.resize((2 * n).next_power_of_two().max(8), 0);
+    }
+
+    /// The earlier slot `same` accepts among those with hash `h`, or `None` after
+    /// recording `k`. Probes are capped, so that colliding strings cost a bounded
+    /// amount each (a missed repeat is only priced again).
+    fn find_or_add(&mut self, h: u64, k: usize, same: impl Fn(usize) -> bool) -> Option<usize> {
+        let mask = self.cells.len() - 1;
+        let mut at = h as usize & mask;
+        for _ in 0..8 {
+            match self.cells[at] {
+                0 => {
+                    self.cells[at] = k as u32 + 1;
+                    return None;
+                }
+                c if same(c as usize - 1) => return Some(c as usize - 1),
+                _ => at = (at + 1) & mask,
+            }
+        }
+        None
+    }
 }

@@ -320,6 +320,26 @@ impl Arena {
         v.p0 = self.pos.len() as u32;
         if !v.plain && !v.whole {
             let ms = &mut self.matches[v.m0 as usize..v.m1 as usize];
+            if v.len < 128 {
+                // Positions as bits: listing them in order and ranking them needs no
+                // sort or search.
+                let mut bits: u128 = 1 | (1 << v.len);
+                for m in ms.iter() {
+                    bits |= (1 << m.start) | (1 << m.end);
+                }
+                let mut b = bits;
+                while b != 0 {
+                    self.pos.push(b.trailing_zeros());
+                    b &= b - 1;
+                }
+                for m in ms.iter_mut() {
+                    m.from_k = (bits & ((1 << m.start) - 1)).count_ones();
+                    m.to_k = (bits & ((1 << m.end) - 1)).count_ones();
+                }
+                ms.sort_unstable_by_key(|m| (m.from_k, m.to_k));
+                v.p1 = self.pos.len() as u32;
+                return;
+            }
             let base = self.pos.len();
             self.pos.push(0);
             self.pos.push(v.len);
