@@ -143,21 +143,17 @@ impl SlotInfo {
 fn plan(infos: &[SlotInfo], parent: &mut Vec<[u8; 2]>, pages: &mut Vec<u8>) -> u32 {
     let mut best = [0u32, INF];
     parent.clear();
-    for info in infos {
+    parent.resize(infos.len(), [0; 2]);
+    for (info, par) in infos.iter().zip(parent.iter_mut()) {
         let m = info.matrix;
-        let mut next = [INF; 2];
-        let mut par = [0u8; 2];
+        // Ties keep page 0 as the predecessor.
+        let mut next = [0u32; 2];
         for q in 0..2 {
-            for p in 0..2 {
-                let c = best[p] + m[p][q];
-                if c < next[q] {
-                    next[q] = c;
-                    par[q] = p as u8;
-                }
-            }
+            let (c0, c1) = (best[0] + m[0][q], best[1] + m[1][q]);
+            par[q] = u8::from(c1 < c0);
+            next[q] = c0.min(c1);
         }
         best = next;
-        parent.push(par);
     }
     pages.clear();
     pages.resize(infos.len() + 1, 0);

@@ -15,7 +15,7 @@
 //! an entry, not an offset, so entries can be dropped and the table re-laid out
 //! without rescanning.
 
-use crate::tokens::{TOKENS, VALUES_BY_FIRST};
+use crate::tokens::{Kind, Source, TOKENS, VALUES_BY_FIRST};
 
 /// "Impossible" cost; small enough that adding a few of them cannot overflow.
 pub(crate) const INF: u32 = u32::MAX / 8;
@@ -37,6 +37,27 @@ static TOKEN_FIRST: [bool; 256] = {
     }
     m[0] = true;
     m
+};
+
+/// `TOKEN_PAIR[a]` has bit `b` when some encodable value token starts with the bytes
+/// `a b`, or is the single byte `a` (then every bit): most token-first bytes of a
+/// value are ruled out without looking at the rows.
+static TOKEN_PAIR: [[u64; 4]; 256] = {
+    let mut t = [[0u64; 4]; 256];
+    let mut i = 0;
+    while i < TOKENS.len() {
+        let row = &TOKENS[i];
+        let b = row.text.as_bytes();
+        if matches!(row.source, Source::ProvCont) && matches!(row.kind, Kind::AttrValue) {
+            if b.len() == 1 {
+                t[b[0] as usize] = [u64::MAX; 4];
+            } else if b.len() >= 2 {
+                t[b[0] as usize][b[1] as usize / 64] |= 1 << (b[1] % 64);
+            }
+        }
+        i += 1;
+    }
+    t
 };
 
 /// The string table: entries (borrowed from the document) and their current layout.
@@ -222,6 +243,11 @@ impl Arena {
             }
             if c == 0 {
                 self.push(i, i + 1, Step::Nul);
+                continue;
+            }
+            if let Some(&n) = s.get(i + 1)
+                && TOKEN_PAIR[c as usize][n as usize / 64] & (1 << (n % 64)) == 0
+            {
                 continue;
             }
             if boundary(s, i) {

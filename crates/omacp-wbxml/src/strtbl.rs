@@ -160,7 +160,10 @@ fn choose<'d>(
         }
     }
     // A STR_T costs at least 2 bytes: strings no dearer than that cannot gain.
-    cands.retain(|c| c.text.len() >= 2 && !c.text.contains(&0) && c.base > 2);
+    // (A fold without early exit: short texts, no `memchr` call.)
+    cands.retain(|c| {
+        c.text.len() >= 2 && c.base > 2 && !c.text.iter().fold(false, |z, &b| z | (b == 0))
+    });
     if cands.is_empty() {
         return;
     }
