@@ -156,6 +156,19 @@ impl Flat {
         }
     }
 
+    /// The strings of the last accepted document, which was parsed from `text`, in
+    /// order (what [`Flat::string`] gives for each index).
+    #[inline]
+    pub fn strings<'s>(&'s self, text: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.spans.iter().map(move |&(s, e)| {
+            if s & SCRATCH != 0 {
+                &self.scratch[(s & !SCRATCH) as usize..e as usize]
+            } else {
+                &text[s as usize..e as usize]
+            }
+        })
+    }
+
     /// Reads `text` (the whole input, BOM allowed). Returns false when the text is not
     /// of the plain shape, or is not a valid document, or exceeds `limits`: then the
     /// caller must use [`crate::xml::parse_with_limits`].
