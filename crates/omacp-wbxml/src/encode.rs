@@ -26,7 +26,7 @@ use omacp_doc::flat::Item;
 
 use crate::emit::Job;
 pub(crate) use crate::flatten::{Slot, collect, collect_flat, recycle};
-use crate::pieces::{Arena, INF, Matrix, Step, Table, Value};
+use crate::pieces::{Arena, INF, Matrix, Step, Table, TableBufs, Value};
 use crate::strtbl;
 use crate::tokens::{Attr, Kind, PREFIXES_BY_FIRST, TOKENS, exact_starts, literal_start};
 
@@ -180,6 +180,8 @@ pub(crate) struct Scratch {
     used: Vec<u32>,
     seen: Seen,
     uses: Vec<(&'static [u8], u32)>,
+    entries: Vec<&'static [u8]>,
+    table: TableBufs,
     pools: strtbl::Pools,
     /// The encoding.
     pub out: Vec<u8>,
@@ -247,6 +249,8 @@ pub(crate) fn encode_slots<'d>(
         used,
         seen,
         uses,
+        entries: entries_pool,
+        table: table_bufs,
         pools,
         out,
     } = sc;
@@ -339,10 +343,11 @@ pub(crate) fn encode_slots<'d>(
             v.plain.iter().flatten().copied().min().unwrap_or(INF),
         ))
     }));
-    let mut entries = Vec::new();
+    let mut entries: Vec<&[u8]> = recycle(std::mem::take(entries_pool));
     strtbl::select(&u, pools, &mut entries);
     *uses = recycle(u);
     if entries.is_empty() {
+        *entries_pool = recycle(entries);
         job.emit(
             infos,
             plain_pages,
@@ -355,7 +360,7 @@ pub(crate) fn encode_slots<'d>(
         );
         return;
     }
-    let mut table = Table::new(entries);
+    let mut table = Table::new_in(entries, std::mem::take(table_bufs));
     for (slot, info) in slots.iter().zip(infos.iter()).filter(|(_, i)| !i.repeat) {
         for v in &mut vals[info.v0 as usize..info.v1 as usize] {
             arena.scan_table(
@@ -368,42 +373,51 @@ pub(crate) fn encode_slots<'d>(
     tabled.clear();
     tabled.extend_from_slice(infos);
     // Rounds: price against the table, emit, drop entries nothing used, repeat.
-    for _round in 0..3 {
-        for v in vals.iter_mut().filter(|v| v.value.tabled) {
-            v.tabled = arena.matrix(&v.value, Some(&table));
-        }
-        for (info, slot) in tabled.iter_mut().zip(slots) {
-            // A slot none of whose values meets the table keeps its plain price.
-            if vals[info.v0 as usize..info.v1 as usize]
+    let done = 'rounds: {
+        for _round in 0..3 {
+            for v in vals.iter_mut().filter(|v| v.value.tabled) {
+                v.tabled = arena.matrix(&v.value, Some(&table));
+            }
+            for (info, slot) in tabled.iter_mut().zip(slots) {
+                // A slot none of whose values meets the table keeps its plain price.
+                if vals[info.v0 as usize..info.v1 as usize]
+                    .iter()
+                    .any(|v| v.value.tabled)
+                {
+                    info.price(slot.attr, vals, true);
+                }
+            }
+            let bytes = plan(tabled, parent, pages);
+            let size = 3 + table.header_len() + fixed + bytes as usize;
+            if size >= plain_size {
+                break;
+            }
+            let job = Job {
+                items,
+                slots,
+                vals,
+                fixed,
+            };
+            job.emit(tabled, pages, bytes, Some(&table), arena, out, steps, used);
+            if used
                 .iter()
-                .any(|v| v.value.tabled)
+                .zip(0..)
+                .all(|(&u, e)| u > 0 || table.offset(e, 0).is_none())
             {
-                info.price(slot.attr, vals, true);
+                break 'rounds true;
+            }
+            table.retain_used(used);
+            if table.is_empty() {
+                break;
             }
         }
-        let bytes = plan(tabled, parent, pages);
-        let size = 3 + table.header_len() + fixed + bytes as usize;
-        if size >= plain_size {
-            break;
-        }
-        let job = Job {
-            items,
-            slots,
-            vals,
-            fixed,
-        };
-        job.emit(tabled, pages, bytes, Some(&table), arena, out, steps, used);
-        if used
-            .iter()
-            .zip(0..)
-            .all(|(&u, e)| u > 0 || table.offset(e, 0).is_none())
-        {
-            return;
-        }
-        table.retain_used(used);
-        if table.is_empty() {
-            break;
-        }
+        false
+    };
+    let (entries, bufs) = table.into_parts();
+    *entries_pool = recycle(entries);
+    *table_bufs = bufs;
+    if done {
+        return;
     }
     let job = Job {
         items,

@@ -75,19 +75,41 @@ pub(crate) struct Table<'d> {
     pairs: [u64; 16],
 }
 
+/// A table's buffers, kept between documents.
+#[derive(Debug, Default)]
+pub(crate) struct TableBufs {
+    offsets: Vec<Option<u32>>,
+    bytes: Vec<u8>,
+    next: Vec<u32>,
+}
+
 impl<'d> Table<'d> {
     /// A table holding `entries` in this order.
+    #[cfg(test)]
     pub fn new(entries: Vec<&'d [u8]>) -> Table<'d> {
+        Table::new_in(entries, TableBufs::default())
+    }
+
+    /// [`Table::new`] in reused buffers.
+    pub fn new_in(entries: Vec<&'d [u8]>, bufs: TableBufs) -> Table<'d> {
+        let TableBufs {
+            mut offsets,
+            mut bytes,
+            mut next,
+        } = bufs;
+        offsets.clear();
+        bytes.clear();
+        next.clear();
         let mut t = Table {
-            offsets: Vec::new(),
-            bytes: Vec::new(),
+            offsets,
+            bytes,
             head: [0; 256],
-            next: Vec::new(),
+            next,
             pairs: [0; 16],
             entries,
         };
         t.entries.retain(|e| !e.is_empty());
-        t.next = vec![0; t.entries.len()];
+        t.next.resize(t.entries.len(), 0);
         for (i, e) in t.entries.iter().enumerate().rev() {
             let b = e[e.len() - 1] as usize;
             t.next[i] = t.head[b];
@@ -97,7 +119,7 @@ impl<'d> Table<'d> {
                 t.pairs[h / 64] |= 1 << (h % 64);
             }
         }
-        t.offsets = vec![Some(0); t.entries.len()];
+        t.offsets.resize(t.entries.len(), Some(0));
         t.layout();
         t
     }
@@ -123,6 +145,16 @@ impl<'d> Table<'d> {
                 self.bytes.push(0);
             }
         }
+    }
+
+    /// The entries and the buffers, for reuse.
+    pub fn into_parts(self) -> (Vec<&'d [u8]>, TableBufs) {
+        let bufs = TableBufs {
+            offsets: self.offsets,
+            bytes: self.bytes,
+            next: self.next,
+        };
+        (self.entries, bufs)
     }
 
     /// Drops the entries whose `used` count is 0 and re-lays out the rest.
