@@ -78,6 +78,8 @@ pub(crate) struct SlotInfo {
     pub(crate) choice: [[Choice; 2]; 2],
     /// An earlier slot has the same attribute and text: this one shares its values.
     pub(crate) repeat: bool,
+    /// On a first occurrence: the slots with its attribute and text.
+    pub(crate) count: u32,
 }
 
 impl SlotInfo {
@@ -102,34 +104,31 @@ impl SlotInfo {
             self.choice = [[c(0), c(1)], [c(0), c(1)]];
             return;
         }
+        // Values only: every exact row is `None` here.
         let mut m = [[INF; 2]; 2];
         let mut ch = [[Choice::Exact(0); 2]; 2];
-        let mut offer = |pin: usize, pout: usize, c: u32, how: Choice| {
-            if c < m[pin][pout] {
-                m[pin][pout] = c;
-                ch[pin][pout] = how;
-            }
+        // The page a prefix-less value starts on from page 1 (`type` has its literal
+        // start on both pages; the others switch to page 0 first).
+        let lit1 = if literal_start(attr, 1).is_some() {
+            1
+        } else {
+            0
         };
-        for (q, row) in self.exact.iter().enumerate() {
-            if let Some(row) = *row {
-                for pin in 0..2 {
-                    offer(pin, q, if pin == q { 1 } else { 3 }, Choice::Exact(row));
-                }
-            }
-        }
         for i in self.v0..self.v1 {
             let v = &vals[i as usize];
-            let d = if tabled { v.tabled } else { v.plain };
-            for pin in 0..2 {
-                // The page the value starts on, and the switch needed to get there.
-                let start = match v.row {
-                    Some(r) => TOKENS[r as usize].page as usize,
-                    None if literal_start(attr, pin as u8).is_some() => pin,
-                    None => 0, // version's prefix-less 0x45 is on page 0 only
-                };
-                let sw = if start == pin { 0 } else { 2 };
-                for (pout, &dc) in d[start].iter().enumerate() {
-                    offer(pin, pout, sw + 1 + dc, Choice::Value(i));
+            let d = if tabled { &v.tabled } else { &v.plain };
+            let starts = match v.row {
+                Some(r) => [TOKENS[r as usize].page as usize; 2],
+                None => [0, lit1],
+            };
+            for (pin, &start) in starts.iter().enumerate() {
+                let sw = if start == pin { 1 } else { 3 };
+                for pout in 0..2 {
+                    let c = sw + d[start][pout];
+                    if c < m[pin][pout] {
+                        m[pin][pout] = c;
+                        ch[pin][pout] = Choice::Value(i);
+                    }
                 }
             }
         }
@@ -179,7 +178,7 @@ pub(crate) struct Scratch {
     steps: Vec<Step>,
     used: Vec<u32>,
     seen: Seen,
-    uses: Vec<(&'static [u8], u32)>,
+    uses: Vec<(&'static [u8], u32, u32)>,
     entries: Vec<&'static [u8]>,
     table: TableBufs,
     pools: strtbl::Pools,
@@ -268,6 +267,7 @@ pub(crate) fn encode_slots<'d>(
                 repeat: true,
                 ..infos[j]
             };
+            infos[j].count += 1;
             infos.push(info);
             continue;
         }
@@ -309,6 +309,7 @@ pub(crate) fn encode_slots<'d>(
             matrix: [[INF; 2]; 2],
             choice: [[Choice::Exact(0); 2]; 2],
             repeat: false,
+            count: 1,
         };
         info.price(slot.attr, vals, false);
         infos.push(info);
@@ -335,14 +336,22 @@ pub(crate) fn encode_slots<'d>(
         return;
     }
 
-    let mut u: Vec<(&[u8], u32)> = recycle(std::mem::take(uses));
-    u.extend(slots.iter().zip(infos.iter()).filter_map(|(s, i)| {
-        let v = &vals[i.literal(vals)?];
-        Some((
-            s.text.as_bytes(),
-            v.plain.iter().flatten().copied().min().unwrap_or(INF),
-        ))
-    }));
+    // One entry per distinct (attribute, text), with its number of uses.
+    let mut u: Vec<(&[u8], u32, u32)> = recycle(std::mem::take(uses));
+    u.extend(
+        slots
+            .iter()
+            .zip(infos.iter())
+            .filter(|(_, i)| !i.repeat)
+            .filter_map(|(s, i)| {
+                let v = &vals[i.literal(vals)?];
+                Some((
+                    s.text.as_bytes(),
+                    v.plain.iter().flatten().copied().min().unwrap_or(INF),
+                    i.count,
+                ))
+            }),
+    );
     let mut entries: Vec<&[u8]> = recycle(std::mem::take(entries_pool));
     strtbl::select(&u, pools, &mut entries);
     *uses = recycle(u);
