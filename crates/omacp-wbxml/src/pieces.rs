@@ -385,14 +385,21 @@ impl Arena {
                 for m in ms.iter() {
                     bits |= (1 << m.start) | (1 << m.end);
                 }
+                // Ranks from a table filled while listing (a popcount is not a single
+                // instruction on the baseline x86-64 target).
+                let mut rank = [0u8; 128];
                 let mut b = bits;
+                let mut k = 0u8;
                 while b != 0 {
-                    self.pos.push(b.trailing_zeros());
+                    let p = b.trailing_zeros();
+                    self.pos.push(p);
+                    rank[p as usize] = k;
+                    k += 1;
                     b &= b - 1;
                 }
                 for m in ms.iter_mut() {
-                    m.from_k = (bits & ((1 << m.start) - 1)).count_ones();
-                    m.to_k = (bits & ((1 << m.end) - 1)).count_ones();
+                    m.from_k = u32::from(rank[m.start as usize]);
+                    m.to_k = u32::from(rank[m.end as usize]);
                 }
                 ms.sort_unstable_by_key(|m| (m.from_k, m.to_k));
                 v.p1 = self.pos.len() as u32;
