@@ -243,25 +243,41 @@ impl<'a> Scan<'a> {
         &self.b[start..self.i]
     }
 
-    /// The element name after `<`: the three PROV names are compared directly (the
-    /// usual case), anything else read as `name` reads it.
+    /// The element after `<`: which of the three PROV names (`ROOT`, `CHAR`, `PARM`) it
+    /// is, or `None` for another name. The names are compared as constants (the usual
+    /// case); anything else is read as `name` reads it.
     #[inline]
-    fn element_name(&mut self) -> &'a [u8] {
+    fn element(&mut self) -> Option<u8> {
         let rest = &self.b[self.i..];
-        // The first byte picks the one name worth comparing.
-        let n = NAMES[match rest.first() {
-            Some(b'p') => PARM,
-            Some(b'c') => CHAR,
-            _ => ROOT,
-        } as usize];
-        if rest.len() > n.len()
-            && rest.starts_with(n.as_bytes())
-            && matches!(rest[n.len()], b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>')
+        let known = match rest.first() {
+            Some(b'p') if rest.starts_with(b"parm") => Some((PARM, 4)),
+            Some(b'c') if rest.starts_with(b"characteristic") => Some((CHAR, 14)),
+            Some(b'w') if rest.starts_with(crate::xml::ROOT.as_bytes()) => {
+                Some((ROOT, crate::xml::ROOT.len()))
+            }
+            _ => None,
+        };
+        if let Some((kind, n)) = known
+            && matches!(
+                rest.get(n),
+                Some(b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>')
+            )
         {
-            self.i += n.len();
-            return &rest[..n.len()];
+            self.i += n;
+            return Some(kind);
         }
-        self.name()
+        let name = self.name();
+        (0u8..3).find(|&k| name == NAMES[k as usize].as_bytes())
+    }
+
+    /// The name of element `kind` (after `</`).
+    #[inline]
+    fn eat_name(&mut self, kind: u8) -> bool {
+        match kind {
+            ROOT => self.eat(crate::xml::ROOT),
+            CHAR => self.eat("characteristic"),
+            _ => self.eat("parm"),
+        }
     }
 
     /// `name="value"` pairs up to `>` or `/>`: each of `allowed` at most once. Pushes
@@ -369,7 +385,7 @@ impl<'a> Scan<'a> {
             }
             if self.eat("/") {
                 let &(open, at) = f.stack.last()?;
-                if !self.eat(NAMES[open as usize]) || !self.eat(">") {
+                if !self.eat_name(open) || !self.eat(">") {
                     return None;
                 }
                 close(f, open, at);
@@ -379,9 +395,9 @@ impl<'a> Scan<'a> {
             if elements > limits.max_elements || f.stack.len() >= limits.max_depth {
                 return None;
             }
-            let name = self.element_name();
+            let element = self.element();
             let at = f.items.len() as u32;
-            let (kind, empty) = if name == NAMES[ROOT as usize].as_bytes() {
+            let (kind, empty) = if element == Some(ROOT) {
                 if root_seen {
                     return None;
                 }
@@ -392,7 +408,7 @@ impl<'a> Scan<'a> {
                     content: false,
                 });
                 (ROOT, empty)
-            } else if name == NAMES[CHAR as usize].as_bytes() {
+            } else if element == Some(CHAR) {
                 let &(parent, p) = f.stack.last()?;
                 if parent == PARM {
                     return None;
@@ -404,7 +420,7 @@ impl<'a> Scan<'a> {
                 set_content(&mut f.items[p as usize]);
                 f.items.push(Item::Char { content: false });
                 (CHAR, empty)
-            } else if name == NAMES[PARM as usize].as_bytes() {
+            } else if element == Some(PARM) {
                 let &(parent, p) = f.stack.last()?;
                 if parent != CHAR {
                     return None;

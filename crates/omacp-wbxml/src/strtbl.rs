@@ -408,10 +408,18 @@ fn sorted<'t>(
     keyed.clear();
     keyed.extend((0..n as u32).map(|i| {
         let s = text(i);
-        let mut b = [0u8; 8];
-        let k = s.len().min(8);
-        b[..k].copy_from_slice(&s[..k]);
-        (u64::from_be_bytes(b), i)
+        // A fixed-size copy where possible (a variable one calls `memcpy`).
+        let key = match s.first_chunk::<8>() {
+            Some(b) => u64::from_be_bytes(*b),
+            None => {
+                let mut b = [0u8; 8];
+                for (d, &c) in b.iter_mut().zip(s) {
+                    *d = c;
+                }
+                u64::from_be_bytes(b)
+            }
+        };
+        (key, i)
     }));
     keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| text(a.1).cmp(text(b.1))));
     out.clear();
