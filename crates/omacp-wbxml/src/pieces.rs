@@ -549,8 +549,11 @@ impl Arena {
         let n = p1 - p0;
         self.cost1.clear();
         self.cost1.resize(n, [INF; 4]);
-        self.back.clear();
-        self.back.resize(n, [Back::default(); 4]);
+        // Only states with a finite cost are backtracked, and each of those had its
+        // pointer written in this call: stale pointers elsewhere are never read.
+        if self.back.len() < n {
+            self.back.resize(n, [Back::default(); 4]);
+        }
         self.cost1[0][start as usize * 2] = 0;
         let ms0 = v.m0 as usize;
         let ms = &self.matches[ms0..v.m1 as usize];
