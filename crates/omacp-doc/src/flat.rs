@@ -96,8 +96,8 @@ fn eq_bytes(w: u64, c: u8) -> u64 {
 fn value_stop(b: &[u8], mut i: usize) -> usize {
     while let Some(w) = word(b, i) {
         // `"`/`&` differ only in bit 2, `<`/`>` only in bit 1; a byte < 0x20 borrows.
-        let m = eq_bytes(w | LO * 0x04, b'&')
-            | eq_bytes(w | LO * 0x02, b'>')
+        let m = eq_bytes(w | (LO * 0x04), b'&')
+            | eq_bytes(w | (LO * 0x02), b'>')
             | eq_bytes(w, 0xEF)
             | (w.wrapping_sub(LO * 0x20) & !w & HI);
         if m != 0 {
