@@ -57,6 +57,60 @@ pub struct Flat {
     stack: Vec<(u8, u32)>,
 }
 
+/// Per byte: 0 for an ordinary value byte, 1 for the closing quote, 2 for a byte that
+/// needs care (see `attr_needs_care`) or `>` (which the fast path declines).
+static VALUE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if attr_needs_care(c) || c == b'>' {
+            t[b] = 2;
+        }
+        b += 1;
+    }
+    t[b'"' as usize] = 1;
+    t
+};
+
+/// Bytes `i..i + 8` of `b` as a little-endian word, if there are eight.
+#[inline]
+fn word(b: &[u8], i: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(b.get(i..i + 8)?.try_into().ok()?))
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// High bit of each byte of `w` equal to `c`. A borrow can mark a byte above a true
+/// match, never below one, so the lowest mark is exact.
+#[inline]
+fn eq_bytes(w: u64, c: u8) -> u64 {
+    let y = w ^ (LO * u64::from(c));
+    y.wrapping_sub(LO) & !y & HI
+}
+
+/// The first index from `i` whose byte is not an ordinary value byte (see
+/// [`VALUE_CLASS`]), or `b.len()`: eight bytes at a time, the tail one at a time.
+#[inline]
+fn value_stop(b: &[u8], mut i: usize) -> usize {
+    while let Some(w) = word(b, i) {
+        // `"`/`&` differ only in bit 2, `<`/`>` only in bit 1; a byte < 0x20 borrows.
+        let m = eq_bytes(w | (LO * 0x04), b'&')
+            | eq_bytes(w | (LO * 0x02), b'>')
+            | eq_bytes(w, 0xEF)
+            | (w.wrapping_sub(LO * 0x20) & !w & HI);
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && VALUE_CLASS[b[i] as usize] == 0 {
+        i += 1;
+    }
+    i
+}
+
 const ROOT: u8 = 0;
 const CHAR: u8 = 1;
 const PARM: u8 = 2;
@@ -102,6 +156,19 @@ impl Flat {
         }
     }
 
+    /// The strings of the last accepted document, which was parsed from `text`, in
+    /// order (what [`Flat::string`] gives for each index).
+    #[inline]
+    pub fn strings<'s>(&'s self, text: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.spans.iter().map(move |&(s, e)| {
+            if s & SCRATCH != 0 {
+                &self.scratch[(s & !SCRATCH) as usize..e as usize]
+            } else {
+                &text[s as usize..e as usize]
+            }
+        })
+    }
+
     /// Reads `text` (the whole input, BOM allowed). Returns false when the text is not
     /// of the plain shape, or is not a valid document, or exceeds `limits`: then the
     /// caller must use [`crate::xml::parse_with_limits`].
@@ -133,9 +200,24 @@ struct Scan<'a> {
 impl<'a> Scan<'a> {
     #[inline]
     fn skip_space(&mut self) {
-        while self.b.get(self.i).copied().is_some_and(is_xml_space) {
-            self.i += 1;
+        // Indentation is runs of spaces: eight bytes at a time, then one at a time for
+        // the other whitespace bytes (a local cursor stays in a register).
+        let (b, mut i) = (self.b, self.i);
+        loop {
+            while let Some(w) = word(b, i) {
+                let w = w ^ (LO * u64::from(b' '));
+                if w != 0 {
+                    i += (w.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                i += 8;
+            }
+            match b.get(i) {
+                Some(&c) if is_xml_space(c) => i += 1,
+                _ => break,
+            }
         }
+        self.i = i;
     }
 
     #[inline]
@@ -161,21 +243,41 @@ impl<'a> Scan<'a> {
         &self.b[start..self.i]
     }
 
-    /// The element name after `<`: the three PROV names are compared directly (the
-    /// usual case), anything else read as `name` reads it.
+    /// The element after `<`: which of the three PROV names (`ROOT`, `CHAR`, `PARM`) it
+    /// is, or `None` for another name. The names are compared as constants (the usual
+    /// case); anything else is read as `name` reads it.
     #[inline]
-    fn element_name(&mut self) -> &'a [u8] {
+    fn element(&mut self) -> Option<u8> {
         let rest = &self.b[self.i..];
-        for n in NAMES {
-            if rest.len() > n.len()
-                && rest.starts_with(n.as_bytes())
-                && matches!(rest[n.len()], b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>')
-            {
-                self.i += n.len();
-                return &rest[..n.len()];
+        let known = match rest.first() {
+            Some(b'p') if rest.starts_with(b"parm") => Some((PARM, 4)),
+            Some(b'c') if rest.starts_with(b"characteristic") => Some((CHAR, 14)),
+            Some(b'w') if rest.starts_with(crate::xml::ROOT.as_bytes()) => {
+                Some((ROOT, crate::xml::ROOT.len()))
             }
+            _ => None,
+        };
+        if let Some((kind, n)) = known
+            && matches!(
+                rest.get(n),
+                Some(b' ' | b'\t' | b'\r' | b'\n' | b'/' | b'>')
+            )
+        {
+            self.i += n;
+            return Some(kind);
         }
-        self.name()
+        let name = self.name();
+        (0u8..3).find(|&k| name == NAMES[k as usize].as_bytes())
+    }
+
+    /// The name of element `kind` (after `</`).
+    #[inline]
+    fn eat_name(&mut self, kind: u8) -> bool {
+        match kind {
+            ROOT => self.eat(crate::xml::ROOT),
+            CHAR => self.eat("characteristic"),
+            _ => self.eat("parm"),
+        }
     }
 
     /// `name="value"` pairs up to `>` or `/>`: each of `allowed` at most once. Pushes
@@ -219,14 +321,19 @@ impl<'a> Scan<'a> {
                 return None;
             }
             let start = self.i + allowed[k].len() + 2;
-            let len = self.b[start..].iter().position(|&c| c == b'"')?;
+            // One pass to the first quote or byte needing care; only a value with
+            // such a byte is searched again for its quote.
+            let b = self.b;
+            let end = value_stop(b, start);
+            let care = *b.get(end)? != b'"';
+            let len = if care {
+                b[end..].iter().position(|&c| c == b'"')? + (end - start)
+            } else {
+                end - start
+            };
             self.i = start + len + 1;
             let raw = &self.s[start..start + len];
-            // A fold without early exit, so the compiler checks many bytes at a time.
-            found[k] = if raw
-                .bytes()
-                .fold(false, |c, b| c | attr_needs_care(b) | (b == b'>'))
-            {
+            found[k] = if care {
                 if raw.bytes().any(|b| b == b'<' || b == b'>') {
                     return None;
                 }
@@ -278,7 +385,7 @@ impl<'a> Scan<'a> {
             }
             if self.eat("/") {
                 let &(open, at) = f.stack.last()?;
-                if !self.eat(NAMES[open as usize]) || !self.eat(">") {
+                if !self.eat_name(open) || !self.eat(">") {
                     return None;
                 }
                 close(f, open, at);
@@ -288,9 +395,9 @@ impl<'a> Scan<'a> {
             if elements > limits.max_elements || f.stack.len() >= limits.max_depth {
                 return None;
             }
-            let name = self.element_name();
+            let element = self.element();
             let at = f.items.len() as u32;
-            let (kind, empty) = if name == NAMES[ROOT as usize].as_bytes() {
+            let (kind, empty) = if element == Some(ROOT) {
                 if root_seen {
                     return None;
                 }
@@ -301,7 +408,7 @@ impl<'a> Scan<'a> {
                     content: false,
                 });
                 (ROOT, empty)
-            } else if name == NAMES[CHAR as usize].as_bytes() {
+            } else if element == Some(CHAR) {
                 let &(parent, p) = f.stack.last()?;
                 if parent == PARM {
                     return None;
@@ -313,7 +420,7 @@ impl<'a> Scan<'a> {
                 set_content(&mut f.items[p as usize]);
                 f.items.push(Item::Char { content: false });
                 (CHAR, empty)
-            } else if name == NAMES[PARM as usize].as_bytes() {
+            } else if element == Some(PARM) {
                 let &(parent, p) = f.stack.last()?;
                 if parent != CHAR {
                     return None;
@@ -439,6 +546,30 @@ mod tests {
                 v.insert(i, ins);
                 if let Ok(t) = std::str::from_utf8(&v) {
                     check(t);
+                }
+            }
+        }
+    }
+
+    /// The word-at-a-time scans stop exactly where a byte-at-a-time scan stops.
+    #[test]
+    fn word_scans_agree_with_byte_scans() {
+        let stops = (0..=255u8).filter(|&c| VALUE_CLASS[c as usize] != 0);
+        for c in stops.chain([b' ', b'\t', b'\n', b'\r', b'a']) {
+            for at in 0..20 {
+                for fill in [b'a', 0xC3, b' ', b'\x7F', b'!', b'='] {
+                    let mut v = vec![fill; 20];
+                    v[at] = c;
+                    let slow = (3..v.len())
+                        .find(|&i| VALUE_CLASS[v[i] as usize] != 0)
+                        .unwrap_or(v.len());
+                    assert_eq!(value_stop(&v, 3), slow, "{c:#x} at {at} in {fill:#x}");
+                    let mut s = Scan { s: "", b: &v, i: 3 };
+                    s.skip_space();
+                    let slow = (3..v.len())
+                        .find(|&i| !is_xml_space(v[i]))
+                        .unwrap_or(v.len());
+                    assert_eq!(s.i, slow, "{c:#x} at {at} in {fill:#x}");
                 }
             }
         }

@@ -868,7 +868,7 @@ pub(crate) fn unescape_attr(raw: &str, reveal: bool) -> Result<String, Fail> {
 
 /// Bytes after which [`unescape_attr`] must look closer: references, `<`, controls
 /// (tab/CR/LF are normalised, the rest refused) and 0xEF, which leads U+FFFE/U+FFFF.
-pub(crate) fn attr_needs_care(b: u8) -> bool {
+pub(crate) const fn attr_needs_care(b: u8) -> bool {
     b < 0x20 || b == b'&' || b == b'<' || b == 0xEF
 }
 

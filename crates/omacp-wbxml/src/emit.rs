@@ -56,9 +56,14 @@ impl Emitter<'_, '_> {
                 debug_assert_eq!(self.page, pout);
                 return;
             }
-            Choice::Value(i) => self.vals[i as usize],
+            // Only the fields needed (a `Val` also carries its price matrices).
+            Choice::Value(i) => {
+                let v = &self.vals[i as usize];
+                (v.value, v.row, v.skip)
+            }
         };
-        match v.row {
+        let (value, row, skip) = v;
+        match row {
             Some(row) => {
                 let t = &TOKENS[row as usize];
                 self.switch_to(t.page);
@@ -73,11 +78,11 @@ impl Emitter<'_, '_> {
                 );
             }
         }
-        let rest = &slot.text.as_bytes()[v.skip as usize..];
+        let rest = &slot.text.as_bytes()[skip as usize..];
         self.steps.clear();
         let c = self
             .arena
-            .path(&v.value, self.table, self.page, pout, self.steps);
+            .path(&value, self.table, self.page, pout, self.steps);
         debug_assert!(c < INF);
         for i in 0..self.steps.len() {
             match self.steps[i] {

@@ -26,7 +26,7 @@ use omacp_doc::flat::Item;
 
 use crate::emit::Job;
 pub(crate) use crate::flatten::{Slot, collect, collect_flat, recycle};
-use crate::pieces::{Arena, INF, Matrix, Step, Table, Value};
+use crate::pieces::{Arena, INF, Matrix, Step, Table, TableBufs, Value};
 use crate::strtbl;
 use crate::tokens::{Attr, Kind, PREFIXES_BY_FIRST, TOKENS, exact_starts, literal_start};
 
@@ -76,6 +76,10 @@ pub(crate) struct SlotInfo {
     /// The cheapest cost per (entry page, exit page), and how.
     pub(crate) matrix: Matrix,
     pub(crate) choice: [[Choice; 2]; 2],
+    /// An earlier slot has the same attribute and text: this one shares its values.
+    pub(crate) repeat: bool,
+    /// On a first occurrence: the slots with its attribute and text.
+    pub(crate) count: u32,
 }
 
 impl SlotInfo {
@@ -87,34 +91,44 @@ impl SlotInfo {
     }
 
     fn price(&mut self, attr: Attr, vals: &[Val], tabled: bool) {
+        if self.v0 == self.v1 {
+            // Exact tokens only (a slot has values only when it has no exact token): 1
+            // byte on the token's page, 3 with a switch to it.
+            let one = |q: usize, pin: usize| match self.exact[q] {
+                Some(_) if pin == q => 1,
+                Some(_) => 3,
+                None => INF,
+            };
+            self.matrix = [[one(0, 0), one(1, 0)], [one(0, 1), one(1, 1)]];
+            let c = |q: usize| Choice::Exact(self.exact[q].unwrap_or(0));
+            self.choice = [[c(0), c(1)], [c(0), c(1)]];
+            return;
+        }
+        // Values only: every exact row is `None` here.
         let mut m = [[INF; 2]; 2];
         let mut ch = [[Choice::Exact(0); 2]; 2];
-        let mut offer = |pin: usize, pout: usize, c: u32, how: Choice| {
-            if c < m[pin][pout] {
-                m[pin][pout] = c;
-                ch[pin][pout] = how;
-            }
+        // The page a prefix-less value starts on from page 1 (`type` has its literal
+        // start on both pages; the others switch to page 0 first).
+        let lit1 = if literal_start(attr, 1).is_some() {
+            1
+        } else {
+            0
         };
-        for (q, row) in self.exact.iter().enumerate() {
-            if let Some(row) = *row {
-                for pin in 0..2 {
-                    offer(pin, q, if pin == q { 1 } else { 3 }, Choice::Exact(row));
-                }
-            }
-        }
         for i in self.v0..self.v1 {
             let v = &vals[i as usize];
-            let d = if tabled { v.tabled } else { v.plain };
-            for pin in 0..2 {
-                // The page the value starts on, and the switch needed to get there.
-                let start = match v.row {
-                    Some(r) => TOKENS[r as usize].page as usize,
-                    None if literal_start(attr, pin as u8).is_some() => pin,
-                    None => 0, // version's prefix-less 0x45 is on page 0 only
-                };
-                let sw = if start == pin { 0 } else { 2 };
-                for (pout, &dc) in d[start].iter().enumerate() {
-                    offer(pin, pout, sw + 1 + dc, Choice::Value(i));
+            let d = if tabled { &v.tabled } else { &v.plain };
+            let starts = match v.row {
+                Some(r) => [TOKENS[r as usize].page as usize; 2],
+                None => [0, lit1],
+            };
+            for (pin, &start) in starts.iter().enumerate() {
+                let sw = if start == pin { 1 } else { 3 };
+                for pout in 0..2 {
+                    let c = sw + d[start][pout];
+                    if c < m[pin][pout] {
+                        m[pin][pout] = c;
+                        ch[pin][pout] = Choice::Value(i);
+                    }
                 }
             }
         }
@@ -128,21 +142,17 @@ impl SlotInfo {
 fn plan(infos: &[SlotInfo], parent: &mut Vec<[u8; 2]>, pages: &mut Vec<u8>) -> u32 {
     let mut best = [0u32, INF];
     parent.clear();
-    for info in infos {
+    parent.resize(infos.len(), [0; 2]);
+    for (info, par) in infos.iter().zip(parent.iter_mut()) {
         let m = info.matrix;
-        let mut next = [INF; 2];
-        let mut par = [0u8; 2];
+        // Ties keep page 0 as the predecessor.
+        let mut next = [0u32; 2];
         for q in 0..2 {
-            for p in 0..2 {
-                let c = best[p] + m[p][q];
-                if c < next[q] {
-                    next[q] = c;
-                    par[q] = p as u8;
-                }
-            }
+            let (c0, c1) = (best[0] + m[0][q], best[1] + m[1][q]);
+            par[q] = u8::from(c1 < c0);
+            next[q] = c0.min(c1);
         }
         best = next;
-        parent.push(par);
     }
     pages.clear();
     pages.resize(infos.len() + 1, 0);
@@ -167,7 +177,10 @@ pub(crate) struct Scratch {
     pages: Vec<u8>,
     steps: Vec<Step>,
     used: Vec<u32>,
-    uses: Vec<(&'static [u8], u32)>,
+    seen: Seen,
+    uses: Vec<(&'static [u8], u32, u32)>,
+    entries: Vec<&'static [u8]>,
+    table: TableBufs,
     pools: strtbl::Pools,
     /// The encoding.
     pub out: Vec<u8>,
@@ -233,15 +246,31 @@ pub(crate) fn encode_slots<'d>(
         pages,
         steps,
         used,
+        seen,
         uses,
+        entries: entries_pool,
+        table: table_bufs,
         pools,
         out,
     } = sc;
     arena.clear();
     vals.clear();
     infos.clear();
-    for slot in slots {
+    seen.reset(slots.len());
+    for (k, slot) in slots.iter().enumerate() {
         let text = slot.text.as_bytes();
+        // A repeated (attribute, text) has the same tokens, values and prices.
+        if let Some(j) = seen.find_or_add(text_hash(slot.attr, text), k, |j| {
+            slots[j].attr == slot.attr && slots[j].text == slot.text
+        }) {
+            let info = SlotInfo {
+                repeat: true,
+                ..infos[j]
+            };
+            infos[j].count += 1;
+            infos.push(info);
+            continue;
+        }
         let exact = exact_starts(slot.attr, text);
         let v0 = vals.len() as u32;
         if exact == [None; 2] {
@@ -279,6 +308,8 @@ pub(crate) fn encode_slots<'d>(
             v1: vals.len() as u32,
             matrix: [[INF; 2]; 2],
             choice: [[Choice::Exact(0); 2]; 2],
+            repeat: false,
+            count: 1,
         };
         info.price(slot.attr, vals, false);
         infos.push(info);
@@ -305,18 +336,27 @@ pub(crate) fn encode_slots<'d>(
         return;
     }
 
-    let mut u: Vec<(&[u8], u32)> = recycle(std::mem::take(uses));
-    u.extend(slots.iter().zip(infos.iter()).filter_map(|(s, i)| {
-        let v = &vals[i.literal(vals)?];
-        Some((
-            s.text.as_bytes(),
-            v.plain.iter().flatten().copied().min().unwrap_or(INF),
-        ))
-    }));
-    let mut entries = Vec::new();
+    // One entry per distinct (attribute, text), with its number of uses.
+    let mut u: Vec<(&[u8], u32, u32)> = recycle(std::mem::take(uses));
+    u.extend(
+        slots
+            .iter()
+            .zip(infos.iter())
+            .filter(|(_, i)| !i.repeat)
+            .filter_map(|(s, i)| {
+                let v = &vals[i.literal(vals)?];
+                Some((
+                    s.text.as_bytes(),
+                    v.plain.iter().flatten().copied().min().unwrap_or(INF),
+                    i.count,
+                ))
+            }),
+    );
+    let mut entries: Vec<&[u8]> = recycle(std::mem::take(entries_pool));
     strtbl::select(&u, pools, &mut entries);
     *uses = recycle(u);
     if entries.is_empty() {
+        *entries_pool = recycle(entries);
         job.emit(
             infos,
             plain_pages,
@@ -329,8 +369,8 @@ pub(crate) fn encode_slots<'d>(
         );
         return;
     }
-    let mut table = Table::new(entries);
-    for (slot, info) in slots.iter().zip(infos.iter()) {
+    let mut table = Table::new_in(entries, std::mem::take(table_bufs));
+    for (slot, info) in slots.iter().zip(infos.iter()).filter(|(_, i)| !i.repeat) {
         for v in &mut vals[info.v0 as usize..info.v1 as usize] {
             arena.scan_table(
                 &slot.text.as_bytes()[v.skip as usize..],
@@ -342,42 +382,51 @@ pub(crate) fn encode_slots<'d>(
     tabled.clear();
     tabled.extend_from_slice(infos);
     // Rounds: price against the table, emit, drop entries nothing used, repeat.
-    for _round in 0..3 {
-        for v in vals.iter_mut().filter(|v| v.value.tabled) {
-            v.tabled = arena.matrix(&v.value, Some(&table));
-        }
-        for (info, slot) in tabled.iter_mut().zip(slots) {
-            // A slot none of whose values meets the table keeps its plain price.
-            if vals[info.v0 as usize..info.v1 as usize]
+    let done = 'rounds: {
+        for _round in 0..3 {
+            for v in vals.iter_mut().filter(|v| v.value.tabled) {
+                v.tabled = arena.matrix(&v.value, Some(&table));
+            }
+            for (info, slot) in tabled.iter_mut().zip(slots) {
+                // A slot none of whose values meets the table keeps its plain price.
+                if vals[info.v0 as usize..info.v1 as usize]
+                    .iter()
+                    .any(|v| v.value.tabled)
+                {
+                    info.price(slot.attr, vals, true);
+                }
+            }
+            let bytes = plan(tabled, parent, pages);
+            let size = 3 + table.header_len() + fixed + bytes as usize;
+            if size >= plain_size {
+                break;
+            }
+            let job = Job {
+                items,
+                slots,
+                vals,
+                fixed,
+            };
+            job.emit(tabled, pages, bytes, Some(&table), arena, out, steps, used);
+            if used
                 .iter()
-                .any(|v| v.value.tabled)
+                .zip(0..)
+                .all(|(&u, e)| u > 0 || table.offset(e, 0).is_none())
             {
-                info.price(slot.attr, vals, true);
+                break 'rounds true;
+            }
+            table.retain_used(used);
+            if table.is_empty() {
+                break;
             }
         }
-        let bytes = plan(tabled, parent, pages);
-        let size = 3 + table.header_len() + fixed + bytes as usize;
-        if size >= plain_size {
-            break;
-        }
-        let job = Job {
-            items,
-            slots,
-            vals,
-            fixed,
-        };
-        job.emit(tabled, pages, bytes, Some(&table), arena, out, steps, used);
-        if used
-            .iter()
-            .zip(0..)
-            .all(|(&u, e)| u > 0 || table.offset(e, 0).is_none())
-        {
-            return;
-        }
-        table.retain_used(used);
-        if table.is_empty() {
-            break;
-        }
+        false
+    };
+    let (entries, bufs) = table.into_parts();
+    *entries_pool = recycle(entries);
+    *table_bufs = bufs;
+    if done {
+        return;
     }
     let job = Job {
         items,
@@ -395,4 +444,53 @@ pub(crate) fn encode_slots<'d>(
         steps,
         used,
     );
+}
+
+/// A hash of an attribute and its text, a word at a time.
+fn text_hash(attr: Attr, text: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h = (text.len() as u64) ^ ((attr as u64) << 32);
+    let mut words = text.chunks_exact(8);
+    for w in &mut words {
+        let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+        h = (h.rotate_left(26) ^ w).wrapping_mul(K);
+    }
+    let mut last = [0u8; 8];
+    last[..words.remainder().len()].copy_from_slice(words.remainder());
+    h = (h.rotate_left(26) ^ u64::from_le_bytes(last)).wrapping_mul(K);
+    h ^ (h >> 29)
+}
+
+/// Slot indexes by hash (open addressing), to find an earlier equal slot.
+#[derive(Debug, Default)]
+struct Seen {
+    /// Slot index + 1, 0 = empty.
+    cells: Vec<u32>,
+}
+
+impl Seen {
+    /// Empties the table, sized for `n` slots.
+    fn reset(&mut self, n: usize) {
+        self.cells.clear();
+        self.cells.resize((2 * n).next_power_of_two().max(8), 0);
+    }
+
+    /// The earlier slot `same` accepts among those with hash `h`, or `None` after
+    /// recording `k`. Probes are capped, so that colliding strings cost a bounded
+    /// amount each (a missed repeat is only priced again).
+    fn find_or_add(&mut self, h: u64, k: usize, same: impl Fn(usize) -> bool) -> Option<usize> {
+        let mask = self.cells.len() - 1;
+        let mut at = h as usize & mask;
+        for _ in 0..8 {
+            match self.cells[at] {
+                0 => {
+                    self.cells[at] = k as u32 + 1;
+                    return None;
+                }
+                c if same(c as usize - 1) => return Some(c as usize - 1),
+                _ => at = (at + 1) & mask,
+            }
+        }
+        None
+    }
 }

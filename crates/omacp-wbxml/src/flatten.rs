@@ -68,14 +68,11 @@ pub(crate) fn collect<'d>(
 
 /// The slots of a [`Flat`] document parsed from `text`; returns the fixed body bytes.
 pub(crate) fn collect_flat<'d>(flat: &'d Flat, text: &'d str, slots: &mut Vec<Slot<'d>>) -> usize {
-    let mut k = 0;
-    let mut next = |attr| {
-        let s = Slot {
-            attr,
-            text: flat.string(text, k),
-        };
-        k += 1;
-        s
+    let mut strings = flat.strings(text);
+    // Each string the items announce is there (the reader pushes them together).
+    let mut next = |attr| Slot {
+        attr,
+        text: strings.next().unwrap_or_default(),
     };
     for item in flat.items() {
         match *item {

@@ -15,7 +15,7 @@
 //! an entry, not an offset, so entries can be dropped and the table re-laid out
 //! without rescanning.
 
-use crate::tokens::{TOKENS, VALUES_BY_FIRST};
+use crate::tokens::{Kind, Source, TOKENS, VALUES_BY_FIRST};
 
 /// "Impossible" cost; small enough that adding a few of them cannot overflow.
 pub(crate) const INF: u32 = u32::MAX / 8;
@@ -39,6 +39,27 @@ static TOKEN_FIRST: [bool; 256] = {
     m
 };
 
+/// `TOKEN_PAIR[a]` has bit `b` when some encodable value token starts with the bytes
+/// `a b`, or is the single byte `a` (then every bit): most token-first bytes of a
+/// value are ruled out without looking at the rows.
+static TOKEN_PAIR: [[u64; 4]; 256] = {
+    let mut t = [[0u64; 4]; 256];
+    let mut i = 0;
+    while i < TOKENS.len() {
+        let row = &TOKENS[i];
+        let b = row.text.as_bytes();
+        if matches!(row.source, Source::ProvCont) && matches!(row.kind, Kind::AttrValue) {
+            if b.len() == 1 {
+                t[b[0] as usize] = [u64::MAX; 4];
+            } else if b.len() >= 2 {
+                t[b[0] as usize][b[1] as usize / 64] |= 1 << (b[1] % 64);
+            }
+        }
+        i += 1;
+    }
+    t
+};
+
 /// The string table: entries (borrowed from the document) and their current layout.
 #[derive(Debug, Clone)]
 pub(crate) struct Table<'d> {
@@ -54,19 +75,41 @@ pub(crate) struct Table<'d> {
     pairs: [u64; 16],
 }
 
+/// A table's buffers, kept between documents.
+#[derive(Debug, Default)]
+pub(crate) struct TableBufs {
+    offsets: Vec<Option<u32>>,
+    bytes: Vec<u8>,
+    next: Vec<u32>,
+}
+
 impl<'d> Table<'d> {
     /// A table holding `entries` in this order.
+    #[cfg(test)]
     pub fn new(entries: Vec<&'d [u8]>) -> Table<'d> {
+        Table::new_in(entries, TableBufs::default())
+    }
+
+    /// [`Table::new`] in reused buffers.
+    pub fn new_in(entries: Vec<&'d [u8]>, bufs: TableBufs) -> Table<'d> {
+        let TableBufs {
+            mut offsets,
+            mut bytes,
+            mut next,
+        } = bufs;
+        offsets.clear();
+        bytes.clear();
+        next.clear();
         let mut t = Table {
-            offsets: Vec::new(),
-            bytes: Vec::new(),
+            offsets,
+            bytes,
             head: [0; 256],
-            next: Vec::new(),
+            next,
             pairs: [0; 16],
             entries,
         };
         t.entries.retain(|e| !e.is_empty());
-        t.next = vec![0; t.entries.len()];
+        t.next.resize(t.entries.len(), 0);
         for (i, e) in t.entries.iter().enumerate().rev() {
             let b = e[e.len() - 1] as usize;
             t.next[i] = t.head[b];
@@ -76,7 +119,7 @@ impl<'d> Table<'d> {
                 t.pairs[h / 64] |= 1 << (h % 64);
             }
         }
-        t.offsets = vec![Some(0); t.entries.len()];
+        t.offsets.resize(t.entries.len(), Some(0));
         t.layout();
         t
     }
@@ -102,6 +145,16 @@ impl<'d> Table<'d> {
                 self.bytes.push(0);
             }
         }
+    }
+
+    /// The entries and the buffers, for reuse.
+    pub fn into_parts(self) -> (Vec<&'d [u8]>, TableBufs) {
+        let bufs = TableBufs {
+            offsets: self.offsets,
+            bytes: self.bytes,
+            next: self.next,
+        };
+        (self.entries, bufs)
     }
 
     /// Drops the entries whose `used` count is 0 and re-lays out the rest.
@@ -224,6 +277,11 @@ impl Arena {
                 self.push(i, i + 1, Step::Nul);
                 continue;
             }
+            if let Some(&n) = s.get(i + 1)
+                && TOKEN_PAIR[c as usize][n as usize / 64] & (1 << (n % 64)) == 0
+            {
+                continue;
+            }
             if boundary(s, i) {
                 let rest = &s[i..];
                 for &row in VALUES_BY_FIRST.get(c) {
@@ -320,6 +378,33 @@ impl Arena {
         v.p0 = self.pos.len() as u32;
         if !v.plain && !v.whole {
             let ms = &mut self.matches[v.m0 as usize..v.m1 as usize];
+            if v.len < 128 {
+                // Positions as bits: listing them in order and ranking them needs no
+                // sort or search.
+                let mut bits: u128 = 1 | (1 << v.len);
+                for m in ms.iter() {
+                    bits |= (1 << m.start) | (1 << m.end);
+                }
+                // Ranks from a table filled while listing (a popcount is not a single
+                // instruction on the baseline x86-64 target).
+                let mut rank = [0u8; 128];
+                let mut b = bits;
+                let mut k = 0u8;
+                while b != 0 {
+                    let p = b.trailing_zeros();
+                    self.pos.push(p);
+                    rank[p as usize] = k;
+                    k += 1;
+                    b &= b - 1;
+                }
+                for m in ms.iter_mut() {
+                    m.from_k = u32::from(rank[m.start as usize]);
+                    m.to_k = u32::from(rank[m.end as usize]);
+                }
+                ms.sort_unstable_by_key(|m| (m.from_k, m.to_k));
+                v.p1 = self.pos.len() as u32;
+                return;
+            }
             let base = self.pos.len();
             self.pos.push(0);
             self.pos.push(v.len);
@@ -464,8 +549,11 @@ impl Arena {
         let n = p1 - p0;
         self.cost1.clear();
         self.cost1.resize(n, [INF; 4]);
-        self.back.clear();
-        self.back.resize(n, [Back::default(); 4]);
+        // Only states with a finite cost are backtracked, and each of those had its
+        // pointer written in this call: stale pointers elsewhere are never read.
+        if self.back.len() < n {
+            self.back.resize(n, [Back::default(); 4]);
+        }
         self.cost1[0][start as usize * 2] = 0;
         let ms0 = v.m0 as usize;
         let ms = &self.matches[ms0..v.m1 as usize];

@@ -98,9 +98,14 @@ pub(crate) struct Pools {
     words: Vec<(&'static [u8], Occ)>,
 }
 
-/// Picks table strings for attribute strings given as `(text, cost without a table)`,
-/// one entry per use, into `out` (cleared first).
-pub(crate) fn select<'d>(uses: &[(&'d [u8], u32)], pools: &mut Pools, out: &mut Vec<&'d [u8]>) {
+/// Picks table strings for attribute strings given as `(text, cost without a table,
+/// uses)` (a text may come in several entries: their uses add up), into `out` (cleared
+/// first).
+pub(crate) fn select<'d>(
+    uses: &[(&'d [u8], u32, u32)],
+    pools: &mut Pools,
+    out: &mut Vec<&'d [u8]>,
+) {
     out.clear();
     let mut cands: Vec<Cand<'d>> = recycle(std::mem::take(&mut pools.cands));
     let mut chosen: Vec<(&'d [u8], i64)> = recycle(std::mem::take(&mut pools.chosen));
@@ -123,7 +128,7 @@ pub(crate) fn select<'d>(uses: &[(&'d [u8], u32)], pools: &mut Pools, out: &mut 
 
 #[allow(clippy::too_many_arguments)]
 fn choose<'d>(
-    uses: &[(&'d [u8], u32)],
+    uses: &[(&'d [u8], u32, u32)],
     pools: &mut Pools,
     cands: &mut Vec<Cand<'d>>,
     chosen: &mut Vec<(&'d [u8], i64)>,
@@ -148,19 +153,22 @@ fn choose<'d>(
     } = pools;
     sorted(uses.len(), |i| uses[i as usize].0, keyed, order);
     for &i in order.iter() {
-        let (t, base) = uses[i as usize];
+        let (t, base, n) = uses[i as usize];
         match cands.last_mut() {
-            Some(c) if c.text == t => c.count += 1,
+            Some(c) if c.text == t => c.count += n,
             _ => cands.push(Cand {
                 text: t,
-                count: 1,
+                count: n,
                 base,
                 served: false,
             }),
         }
     }
     // A STR_T costs at least 2 bytes: strings no dearer than that cannot gain.
-    cands.retain(|c| c.text.len() >= 2 && !c.text.contains(&0) && c.base > 2);
+    // (A fold without early exit: short texts, no `memchr` call.)
+    cands.retain(|c| {
+        c.text.len() >= 2 && c.base > 2 && !c.text.iter().fold(false, |z, &b| z | (b == 0))
+    });
     if cands.is_empty() {
         return;
     }
@@ -400,10 +408,18 @@ fn sorted<'t>(
     keyed.clear();
     keyed.extend((0..n as u32).map(|i| {
         let s = text(i);
-        let mut b = [0u8; 8];
-        let k = s.len().min(8);
-        b[..k].copy_from_slice(&s[..k]);
-        (u64::from_be_bytes(b), i)
+        // A fixed-size copy where possible (a variable one calls `memcpy`).
+        let key = match s.first_chunk::<8>() {
+            Some(b) => u64::from_be_bytes(*b),
+            None => {
+                let mut b = [0u8; 8];
+                for (d, &c) in b.iter_mut().zip(s) {
+                    *d = c;
+                }
+                u64::from_be_bytes(b)
+            }
+        };
+        (key, i)
     }));
     keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| text(a.1).cmp(text(b.1))));
     out.clear();
@@ -476,12 +492,12 @@ mod tests {
 
     fn table(texts: &[&str]) -> Vec<String> {
         let mut a = Arena::default();
-        let uses: Vec<(&[u8], u32)> = texts
+        let uses: Vec<(&[u8], u32, u32)> = texts
             .iter()
             .map(|s| {
                 let v = a.scan_tokens(s.as_bytes());
                 let m = a.matrix(&v, None);
-                (s.as_bytes(), m.iter().flatten().copied().min().unwrap())
+                (s.as_bytes(), m.iter().flatten().copied().min().unwrap(), 1)
             })
             .collect();
         let mut out = Vec::new();

@@ -613,7 +613,28 @@ const fn build_start_hash(rows: &[Token]) -> [u8; START_HASH_SIZE] {
 
 static START_HASH: [u8; START_HASH_SIZE] = build_start_hash(TOKENS);
 
+/// Per cell of [`START_HASH`]: the row's attribute and prefix length (`attr << 8 |
+/// len`), so that most probes are settled without reading the row or its text.
+static START_KEY: [u16; START_HASH_SIZE] = {
+    let mut k = [u16::MAX; START_HASH_SIZE];
+    let mut h = 0;
+    while h < START_HASH_SIZE {
+        if START_HASH[h] != 0
+            && let Kind::AttrStart(a) = TOKENS[START_HASH[h] as usize - 1].kind
+        {
+            k[h] = start_key(a, TOKENS[START_HASH[h] as usize - 1].text.len());
+        }
+        h += 1;
+    }
+    k
+};
+
+const fn start_key(attr: Attr, len: usize) -> u16 {
+    ((attr as u16) << 8) | (len as u16 & 0xFF)
+}
+
 /// The encodable start tokens for `attr` whose prefix is exactly `text`, per page.
+#[inline]
 pub fn exact_starts(attr: Attr, text: &[u8]) -> [Option<u8>; 2] {
     let mut out = [None; 2];
     let mut h = start_hash(attr, text);
@@ -623,7 +644,7 @@ pub fn exact_starts(attr: Attr, text: &[u8]) -> [Option<u8>; 2] {
             return out;
         }
         let t = &TOKENS[r as usize - 1];
-        if t.kind == Kind::AttrStart(attr) && t.text.as_bytes() == text {
+        if START_KEY[h] == start_key(attr, text.len()) && t.text.as_bytes() == text {
             out[t.page as usize] = Some(r - 1);
         }
         h = (h + 1) % START_HASH_SIZE;
