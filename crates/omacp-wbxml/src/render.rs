@@ -94,18 +94,7 @@ struct Out {
     pos: usize,
 }
 
-/// Slack kept past `pos` for the fixed-size copies.
-const SLACK: usize = 64;
-
 impl Out {
-    /// Room for `n` more bytes.
-    #[inline]
-    fn ensure(&mut self, n: usize) {
-        if self.b.len() - self.pos < n {
-            self.grow(n);
-        }
-    }
-
     #[cold]
     #[inline(never)]
     fn grow(&mut self, n: usize) {
@@ -113,18 +102,34 @@ impl Out {
         self.b.resize(want, 0);
     }
 
-    /// Copies all of `src` and keeps its first `len` bytes (`len <= N`).
+    /// The `n` bytes at `pos`, growing the buffer if it is short.
+    #[inline]
+    fn room(&mut self, n: usize) -> &mut [u8] {
+        let end = self.pos + n;
+        if end > self.b.len() {
+            self.grow(n);
+        }
+        &mut self.b[self.pos..end]
+    }
+
+    /// Copies all of `src` and keeps its first `len` bytes (`len <= N`); one length
+    /// check when the buffer has room.
     #[inline]
     fn fixed<const N: usize>(&mut self, src: &[u8; N], len: usize) {
-        self.ensure(N);
-        self.b[self.pos..self.pos + N].copy_from_slice(src);
+        match self
+            .b
+            .get_mut(self.pos..)
+            .and_then(<[u8]>::first_chunk_mut::<N>)
+        {
+            Some(d) => *d = *src,
+            None => self.room(N).copy_from_slice(src),
+        }
         self.pos += len;
     }
 
     #[inline]
     fn put(&mut self, s: &[u8]) {
-        self.ensure(s.len());
-        self.b[self.pos..self.pos + s.len()].copy_from_slice(s);
+        self.room(s.len()).copy_from_slice(s);
         self.pos += s.len();
     }
 
@@ -132,28 +137,63 @@ impl Out {
     /// (the bytes past `to` are overwritten later or cut off).
     #[inline]
     fn copy(&mut self, all: &[u8], mut from: usize, to: usize) {
-        self.ensure(to - from + 16);
         while from < to {
-            let Some(chunk) = all.get(from..from + 16) else {
+            let Some(chunk) = all.get(from..).and_then(<[u8]>::first_chunk::<16>) else {
                 self.put(&all[from..to]);
                 return;
             };
-            self.b[self.pos..self.pos + 16].copy_from_slice(chunk);
             let n = (to - from).min(16);
-            self.pos += n;
+            self.fixed(chunk, n);
             from += n;
         }
     }
 
+    /// The line `lines[depth]` (indentation and a tag) of `len(depth)` bytes.
     #[inline]
-    fn indent(&mut self, depth: usize) {
-        if depth <= SLACK / 2 {
-            self.fixed(&[b' '; SLACK], 2 * depth);
-        } else {
-            (0..depth).for_each(|_| self.put(b"  "));
+    fn line(&mut self, lines: &Lines, depth: usize, tag: &str) {
+        match lines.get(depth) {
+            Some(l) => self.fixed(l, 2 * depth + tag.len()),
+            None => {
+                (0..depth).for_each(|_| self.put(b"  "));
+                self.put(tag.as_bytes());
+            }
         }
     }
 }
+
+/// Line starts by depth: `2 * depth` spaces and a tag, for depths up to [`LINE_DEPTHS`]
+/// (deeper ones are written piece by piece), padded so each is one fixed-size copy.
+type Lines = [[u8; LINE]; LINE_DEPTHS + 1];
+const LINE: usize = 88;
+const LINE_DEPTHS: usize = 32;
+const CHAR_OPEN: &str = "<characteristic";
+const CHAR_CLOSE: &str = "</characteristic>\n";
+const PARM_OPEN: &str = "<parm";
+
+const fn lines(tag: &str) -> Lines {
+    let t = tag.as_bytes();
+    assert!(2 * LINE_DEPTHS + t.len() <= LINE);
+    let mut out = [[b' '; LINE]; LINE_DEPTHS + 1];
+    let mut d = 0;
+    while d <= LINE_DEPTHS {
+        let mut j = 0;
+        while j < t.len() {
+            out[d][2 * d + j] = t[j];
+            j += 1;
+        }
+        d += 1;
+    }
+    out
+}
+static CHAR_OPENS: Lines = lines(CHAR_OPEN);
+static CHAR_CLOSES: Lines = lines(CHAR_CLOSE);
+static PARM_OPENS: Lines = lines(PARM_OPEN);
+
+/// What ends an attribute list written by [`Decoder::direct`]: the value's closing
+/// quote and the rest of the start tag, as one fixed-size copy.
+type Tail = (&'static [u8; 4], usize);
+const TAIL_EMPTY: Tail = (b"\"/>\n", 4);
+const TAIL_OPEN: Tail = (b"\"/>\n", 1);
 
 /// The text before the root's attributes, as one piece.
 const PREAMBLE_PARTS: [&str; 8] = [
@@ -201,8 +241,9 @@ const NO_MORE: u8 = 0xFD;
 const FRAG: usize = 40;
 
 /// What one attribute-space token row writes, derived from [`TOKENS`]: for a start
-/// token the lead (` name="`) and the value prefix, for a value token its text; padded
-/// to [`FRAG`] bytes so that it is written as one fixed-size copy.
+/// token the lead (` name="`; for `value`, `" value="`, closing the `name` before it)
+/// and the value prefix, for a value token its text; padded to [`FRAG`] bytes so that
+/// it is written as one fixed-size copy.
 #[derive(Debug, Clone, Copy)]
 struct Frag {
     /// `Attr as u8` for a start token, [`VALUE`], or [`NONE`].
@@ -216,8 +257,9 @@ struct Frag {
     text: [u8; FRAG],
 }
 
-/// [`Frag`]s by `row + 1`, as [`ATTR_INDEX`] stores rows (index 0: no token).
-static FRAGS: [Frag; ROWS + 1] = {
+/// [`Frag`]s by `row + 1`, as [`ATTR_INDEX`] stores rows (index 0: no token); 256 of
+/// them so that a `u8` index needs no bounds check.
+static FRAGS: [Frag; 256] = {
     let none = Frag {
         kind: NONE,
         lead: 0,
@@ -225,7 +267,7 @@ static FRAGS: [Frag; ROWS + 1] = {
         class: 0,
         text: [0; FRAG],
     };
-    let mut f = [none; ROWS + 1];
+    let mut f = [none; 256];
     let mut r = 0;
     while r < ROWS {
         let t = TOKENS[r];
@@ -236,8 +278,13 @@ static FRAGS: [Frag; ROWS + 1] = {
             Kind::AttrStart(a) => {
                 x.kind = a as u8;
                 let name = a.as_str().as_bytes();
-                x.text[0] = b' ';
-                n = 1;
+                // `value` comes only after `name` here: its lead closes that value.
+                if matches!(a, Attr::Value) {
+                    x.text[0] = b'"';
+                    n = 1;
+                }
+                x.text[n] = b' ';
+                n += 1;
                 let mut j = 0;
                 while j < name.len() {
                     x.text[n] = name[j];
@@ -401,15 +448,12 @@ impl Decoder {
                 let (is_char, open) = self.stack.pop()?;
                 if open {
                     self.o.fixed(b"/>\n", 3);
+                } else if is_char {
+                    self.o.line(&CHAR_CLOSES, self.stack.len(), CHAR_CLOSE);
                 } else {
-                    self.o.indent(self.stack.len());
-                    if is_char {
-                        self.o.fixed(b"</characteristic>\n", 18);
-                    } else {
-                        self.o.put(b"</");
-                        self.o.put(ROOT.as_bytes());
-                        self.o.put(b">\n");
-                    }
+                    self.o.put(b"</");
+                    self.o.put(ROOT.as_bytes());
+                    self.o.put(b">\n");
                 }
                 if self.stack.is_empty() {
                     return Some(());
@@ -431,12 +475,11 @@ impl Decoder {
             // wrong the whole text is dropped anyway.
             if b & 0x3F == 0x06 {
                 self.open_parent(parent_open);
-                self.o.indent(depth);
-                self.o.fixed(b"<characteristic", 15);
-                self.attrs(s, [Attr::Type as u8, NO_MORE, NO_MORE])?;
+                self.o.line(&CHAR_OPENS, depth, CHAR_OPEN);
                 if b & 0x40 == 0 {
-                    self.o.fixed(b"/>\n", 3);
+                    self.attrs(s, [Attr::Type as u8, NO_MORE, NO_MORE], TAIL_EMPTY)?;
                 } else {
+                    self.attrs(s, [Attr::Type as u8, NO_MORE, NO_MORE], TAIL_OPEN)?;
                     self.stack.push((true, true));
                 }
             } else {
@@ -444,10 +487,8 @@ impl Decoder {
                     return None;
                 }
                 self.open_parent(parent_open);
-                self.o.indent(depth);
-                self.o.fixed(b"<parm", 5);
-                self.attrs(s, [Attr::Name as u8, Attr::Value as u8, NO_MORE])?;
-                self.o.fixed(b"/>\n", 3);
+                self.o.line(&PARM_OPENS, depth, PARM_OPEN);
+                self.attrs(s, [Attr::Name as u8, Attr::Value as u8, NO_MORE], TAIL_EMPTY)?;
                 // A parm with (empty) content: its END must follow at once.
                 if b & 0x40 != 0 && s.r.u8()? != END {
                     return None;
@@ -467,13 +508,14 @@ impl Decoder {
         }
     }
 
-    /// An element's attribute list, written: `order` lists the attributes the element
-    /// takes in their canonical order, the first one required. The list is written as
-    /// it is read when it comes in that order without ENTITY (what encoders send);
-    /// otherwise it is read again by the general reader, [`Decoder::attributes`].
-    fn attrs(&mut self, s: &mut Stream<'_>, order: [u8; 3]) -> Option<()> {
+    /// An element's attribute list and the rest of its start tag (`tail`, quote
+    /// excluded), written: `order` lists the attributes the element takes in their
+    /// canonical order, the first one required. The list is written as it is read when
+    /// it comes in that order without ENTITY (what encoders send); otherwise it is read
+    /// again by the general reader, [`Decoder::attributes`].
+    fn attrs(&mut self, s: &mut Stream<'_>, order: [u8; 3], tail: Tail) -> Option<()> {
         let mark = (self.o.pos, s.r.i, s.attr_page);
-        if self.direct(s, order)? {
+        if self.direct(s, order, tail)? {
             return Some(());
         }
         (self.o.pos, s.r.i) = (mark.0, mark.1);
@@ -490,18 +532,18 @@ impl Decoder {
             let attr = [Attr::Version, Attr::Type, Attr::Name, Attr::Value][a as usize];
             self.attr(attr, vals[a as usize])?;
         }
+        self.o.put(&tail.0[1..tail.1]);
         Some(())
     }
 
-    /// Writes an attribute list in `order` straight to the output; `Some(false)` when
-    /// it is not in that order or has an ENTITY (the general reader decides), `None`
-    /// when the model path must.
+    /// Writes an attribute list in `order` straight to the output, then `tail`;
+    /// `Some(false)` when it is not in that order or has an ENTITY (the general reader
+    /// decides), `None` when the model path must.
     #[inline]
-    fn direct(&mut self, s: &mut Stream<'_>, order: [u8; 3]) -> Option<bool> {
+    fn direct(&mut self, s: &mut Stream<'_>, order: [u8; 3], tail: Tail) -> Option<bool> {
         let mut next = 0usize;
         // The open value: where it starts in the output and its CLASS bits.
-        let mut open = false;
-        let mut vstart = 0usize;
+        let mut vstart = usize::MAX;
         let mut class = 0u8;
         loop {
             let b = s.r.u8()?;
@@ -515,12 +557,15 @@ impl Decoder {
                     if next == 0 {
                         return None;
                     }
-                    self.close_value(vstart, class)?;
+                    if class != 0 {
+                        self.check_value(vstart, class)?;
+                    }
+                    self.o.fixed(tail.0, tail.1);
                     return Some(true);
                 }
                 STR_I => {
                     let (from, to, c) = s.r.cstr_class()?;
-                    if !open {
+                    if next == 0 {
                         return None;
                     }
                     self.o.copy(s.r.b, from, to);
@@ -530,7 +575,7 @@ impl Decoder {
                     let index = s.r.uintvar()? as usize;
                     let info = *self.tinfo.get(index)?;
                     let end = (info >> 2) as usize;
-                    if end == NO_END as usize || !open {
+                    if end == NO_END as usize || next == 0 {
                         return None;
                     }
                     self.o.copy(s.r.b, s.table_at + index, s.table_at + end);
@@ -543,17 +588,16 @@ impl Decoder {
                         if f.kind != order[next] {
                             return Some(false);
                         }
-                        if open {
-                            self.close_value(vstart, class)?;
+                        if class != 0 {
+                            self.check_value(vstart, class)?;
                         }
                         vstart = self.o.pos + f.lead as usize;
                         self.o.fixed(&f.text, f.len as usize);
                         class = f.class;
-                        open = true;
                         next += 1;
                         continue;
                     }
-                    if f.kind != VALUE || !open {
+                    if f.kind != VALUE || next == 0 {
                         return None;
                     }
                     self.o.fixed(&f.text, f.len as usize);
@@ -567,20 +611,17 @@ impl Decoder {
         }
     }
 
-    /// Ends the value written from `vstart`: checks it as UTF-8 and escapes it unless
-    /// its `class` says it is plain ASCII, then writes the closing quote.
-    #[inline]
-    fn close_value(&mut self, vstart: usize, class: u8) -> Option<()> {
-        if class != 0 {
-            let text = std::str::from_utf8(&self.o.b[vstart..self.o.pos]).ok()?;
-            if class & ESCAPE != 0 {
-                self.scratch.clear();
-                xml::escape_into(&mut self.scratch, text);
-                self.o.pos = vstart;
-                self.o.put(self.scratch.as_bytes());
-            }
+    /// The value written from `vstart`, whose `class` says it is not plain ASCII:
+    /// checked as UTF-8 and, if it needs it, escaped in place.
+    #[inline(never)]
+    fn check_value(&mut self, vstart: usize, class: u8) -> Option<()> {
+        let text = std::str::from_utf8(&self.o.b[vstart..self.o.pos]).ok()?;
+        if class & ESCAPE != 0 {
+            self.scratch.clear();
+            xml::escape_into(&mut self.scratch, text);
+            self.o.pos = vstart;
+            self.o.put(self.scratch.as_bytes());
         }
-        self.o.fixed(b"\"", 1);
         Some(())
     }
 
