@@ -135,7 +135,7 @@ impl Out {
 
     /// Appends `all[from..to]`, 16 bytes at a time while `all` has 16 bytes from there
     /// (the bytes past `to` are overwritten later or cut off).
-    #[inline]
+    #[inline(always)]
     fn copy(&mut self, all: &[u8], mut from: usize, to: usize) {
         while from < to {
             let Some(chunk) = all.get(from..).and_then(<[u8]>::first_chunk::<16>) else {
@@ -149,10 +149,17 @@ impl Out {
     }
 
     /// The line `lines[depth]` (indentation and a tag) of `len(depth)` bytes.
-    #[inline]
+    #[inline(always)]
     fn line(&mut self, lines: &Lines, depth: usize, tag: &str) {
+        let len = 2 * depth + tag.len();
         match lines.get(depth) {
-            Some(l) => self.fixed(l, 2 * depth + tag.len()),
+            // Shallow lines (most) with a shorter copy (`LINE` > 32, so always `Some`).
+            Some(l) if len <= 32 => {
+                if let Some(head) = l.first_chunk::<32>() {
+                    self.fixed(head, len);
+                }
+            }
+            Some(l) => self.fixed(l, len),
             None => {
                 (0..depth).for_each(|_| self.put(b"  "));
                 self.put(tag.as_bytes());
@@ -398,13 +405,13 @@ impl Decoder {
         self.tinfo.clear();
         self.tinfo.resize(h.table.len(), 0);
         let (mut end, mut class) = (NO_END, 0u8);
-        for (i, &c) in h.table.iter().enumerate().rev() {
+        for (i, (t, &c)) in self.tinfo.iter_mut().zip(h.table).enumerate().rev() {
             if c == 0 {
                 (end, class) = (i as u32, 0);
             } else {
                 class |= CLASS[c as usize];
             }
-            self.tinfo[i] = end << 2 | u32::from(class);
+            *t = end << 2 | u32::from(class);
         }
         let mut s = Stream {
             r: Cursor {
@@ -513,11 +520,26 @@ impl Decoder {
     /// canonical order, the first one required. The list is written as it is read when
     /// it comes in that order without ENTITY (what encoders send); otherwise it is read
     /// again by the general reader, [`Decoder::attributes`].
+    #[inline(always)]
     fn attrs(&mut self, s: &mut Stream<'_>, order: [u8; 3], tail: Tail) -> Option<()> {
         let mark = (self.o.pos, s.r.i, s.attr_page);
         if self.direct(s, order, tail)? {
             return Some(());
         }
+        self.general(s, order, tail, mark)
+    }
+
+    /// [`Decoder::attrs`] for a list [`Decoder::direct`] did not take: from `mark`
+    /// (output, input, attribute page) again, with the general reader.
+    #[cold]
+    #[inline(never)]
+    fn general(
+        &mut self,
+        s: &mut Stream<'_>,
+        order: [u8; 3],
+        tail: Tail,
+        mark: (usize, usize, u8),
+    ) -> Option<()> {
         (self.o.pos, s.r.i) = (mark.0, mark.1);
         s.set_page(mark.2);
         let allowed = order
@@ -539,7 +561,7 @@ impl Decoder {
     /// Writes an attribute list in `order` straight to the output, then `tail`;
     /// `Some(false)` when it is not in that order or has an ENTITY (the general reader
     /// decides), `None` when the model path must.
-    #[inline]
+    #[inline(never)]
     fn direct(&mut self, s: &mut Stream<'_>, order: [u8; 3], tail: Tail) -> Option<bool> {
         let mut next = 0usize;
         // The open value: where it starts in the output and its CLASS bits.
