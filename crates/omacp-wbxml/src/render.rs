@@ -561,7 +561,7 @@ impl Decoder {
     /// Writes an attribute list in `order` straight to the output, then `tail`;
     /// `Some(false)` when it is not in that order or has an ENTITY (the general reader
     /// decides), `None` when the model path must.
-    #[inline(never)]
+    #[inline(always)]
     fn direct(&mut self, s: &mut Stream<'_>, order: [u8; 3], tail: Tail) -> Option<bool> {
         let mut next = 0usize;
         // The open value: where it starts in the output and its CLASS bits.
@@ -762,6 +762,22 @@ static CLASS: [u8; 256] = {
     t
 };
 
+/// True when none of the 8 bytes of `x` has a [`CLASS`] bit: none is below 0x20
+/// (NUL included), at or above 0x80, or one of `&`, `<`, `>`, `"`.
+#[inline(always)]
+fn plain8(x: u64) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // A byte below 0x20 or with its top bit set; then bytes equal to each of the four
+    // (a zero byte in `x ^ c`), each test exact for "some byte" on its own.
+    let low_or_high = (x.wrapping_sub(LO * 0x20) & !x) | x;
+    let eq = |c: u8| {
+        let y = x ^ (LO * u64::from(c));
+        y.wrapping_sub(LO) & !y
+    };
+    (low_or_high | eq(b'&') | eq(b'<') | eq(b'>') | eq(b'"')) & HI == 0
+}
+
 /// A byte cursor whose reads say only "no" (the model path words the errors).
 struct Cursor<'a> {
     b: &'a [u8],
@@ -807,11 +823,20 @@ impl<'a> Cursor<'a> {
     #[inline]
     fn cstr_class(&mut self) -> Option<(usize, usize, u8)> {
         let from = self.i;
+        let rest = self.b.get(from..)?;
+        // Eight bytes at a time while they are all plain (class 0, so no NUL either).
+        let mut n = 0;
+        while let Some(w) = rest.get(n..).and_then(<[u8]>::first_chunk::<8>) {
+            if !plain8(u64::from_le_bytes(*w)) {
+                break;
+            }
+            n += 8;
+        }
         let mut class = 0u8;
-        for (n, &b) in self.b.get(from..)?.iter().enumerate() {
+        for (k, &b) in rest.get(n..)?.iter().enumerate() {
             if b == 0 {
-                self.i = from + n + 1;
-                return Some((from, from + n, class));
+                self.i = from + n + k + 1;
+                return Some((from, from + n + k, class));
             }
             class |= CLASS[b as usize];
         }
@@ -857,4 +882,27 @@ pub fn decode_to_xml(bytes: &[u8], opts: &DecodeOptions) -> Result<String, Wbxml
     let mut d = Decoder::new();
     d.to_xml(bytes, opts)?;
     Ok(d.take_output())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain8_agrees_with_the_class_table() {
+        // Every byte value at every position among plain bytes, and next to each other
+        // byte value (a borrow from one byte must not hide or fake another).
+        for b in 0..=255u8 {
+            for p in 0..8 {
+                let mut w = *b"abcdefgh";
+                w[p] = b;
+                assert_eq!(plain8(u64::from_le_bytes(w)), CLASS[b as usize] == 0);
+                for c in 0..=255u8 {
+                    w[(p + 1) % 8] = c;
+                    let want = CLASS[b as usize] == 0 && CLASS[c as usize] == 0;
+                    assert_eq!(plain8(u64::from_le_bytes(w)), want, "{w:02x?}");
+                }
+            }
+        }
+    }
 }
