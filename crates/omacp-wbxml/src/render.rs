@@ -495,7 +495,11 @@ impl Decoder {
                 }
                 self.open_parent(parent_open);
                 self.o.line(&PARM_OPENS, depth, PARM_OPEN);
-                self.attrs(s, [Attr::Name as u8, Attr::Value as u8, NO_MORE], TAIL_EMPTY)?;
+                self.attrs(
+                    s,
+                    [Attr::Name as u8, Attr::Value as u8, NO_MORE],
+                    TAIL_EMPTY,
+                )?;
                 // A parm with (empty) content: its END must follow at once.
                 if b & 0x40 != 0 && s.r.u8()? != END {
                     return None;
