@@ -85,9 +85,10 @@ impl<'a> Val<'a> {
     }
 }
 
-/// The output: a zero-filled buffer written at `pos`, so that short pieces are written
+/// The output: an initialised buffer written at `pos`, so that short pieces are written
 /// as fixed-size copies (the compiler inlines them; a `memcpy` call per piece cost more
-/// than the piece) and only `pos` says how much of it is text.
+/// than the piece) and only `pos` says how much of it is text. Its length is what was
+/// initialised so far (zeroes, or the last call's text), not the text.
 #[derive(Debug, Default)]
 struct Out {
     b: Vec<u8>,
@@ -98,8 +99,9 @@ impl Out {
     #[cold]
     #[inline(never)]
     fn grow(&mut self, n: usize) {
-        let want = (self.b.len() * 2).max(self.pos + n + 1024);
-        self.b.resize(want, 0);
+        // A little more than needed (the capacity itself grows amortised), so that a
+        // text as long as the last one zeroes a few hundred bytes, not the whole buffer.
+        self.b.resize(self.pos + n + 512, 0);
     }
 
     /// The `n` bytes at `pos`, growing the buffer if it is short.
@@ -363,12 +365,10 @@ impl Decoder {
 
     /// The single pass; `None` when the model path must decide.
     pub(crate) fn fast(&mut self, bytes: &[u8], limits: &Limits) -> Option<()> {
+        // The last text's bytes are kept as initialised length to write over: zeroing
+        // only happens past them, when the text gets longer.
         let mut b = std::mem::take(&mut self.out).into_bytes();
-        // The whole capacity as zeroed length: one memset, then no growth for outputs
-        // like the last one.
-        let size = b.capacity().max(256 + bytes.len() * 5);
-        b.clear();
-        b.resize(size, 0);
+        b.reserve((256 + bytes.len() * 5).saturating_sub(b.len()));
         self.o = Out { b, pos: 0 };
         let done = self.body(bytes, limits);
         let Out { mut b, pos } = std::mem::take(&mut self.o);
