@@ -400,8 +400,11 @@ impl Decoder {
         {
             return None;
         }
-        // The table ends where the body starts.
+        // The table ends where the body starts. `tinfo` holds offsets in 30 bits.
         let table_at = r.offset() - h.table.len();
+        if h.table.len() >= NO_END as usize {
+            return None;
+        }
         self.tinfo.clear();
         self.tinfo.resize(h.table.len(), 0);
         let (mut end, mut class) = (NO_END, 0u8);
