@@ -2,14 +2,17 @@
 //! (docs/streaming-codecs.md).
 //!
 //! [`Decoder::to_xml`] walks the token stream once and writes the text of
-//! `omacp_doc::xml::to_string` as it goes: string-table references are resolved to
-//! slices of the table, attribute values are collected into one reusable buffer (a parm
-//! may send `value` before `name`, and a character may span pieces), checked as UTF-8
-//! and escaped straight into the output. It covers what PROV encoders send: UTF-8, tag
-//! page 0, known tokens, STR_I/STR_T/ENTITY values. Anything else (another charset, a
-//! LITERAL, text or a PI in content, an extension, any error or limit) makes it stop and
-//! the model path run from the start, [`decode`] then `to_string`, so the text and the
-//! errors are always the ones that path gives.
+//! `omacp_doc::xml::to_string` as it goes. An attribute list in encoder order (`type`;
+//! `name` then `value`) is written as it is read (`Decoder::direct`): each start token
+//! one precomputed fragment (` name="NAME`), then the value's pieces (value tokens,
+//! inline strings, string-table strings) copied behind it, a value that is not plain
+//! ASCII checked as UTF-8 and escaped in place. Any other list (`value` before `name`,
+//! an ENTITY) is read again from its start by the general reader, which collects the
+//! values first (`Decoder::attributes`). It covers what PROV encoders send: UTF-8,
+//! tag page 0, known tokens, STR_I/STR_T/ENTITY values. Anything else (another
+//! charset, a LITERAL, text or a PI in content, an extension, any error or limit) makes
+//! it stop and the model path run from the start, [`decode`] then `to_string`, so the
+//! text and the errors are always the ones that path gives.
 
 use omacp_doc::xml::{self, PUBLIC_ID, ROOT, SYSTEM_ID};
 use omacp_wire::Reader;
@@ -665,6 +668,8 @@ impl Decoder {
         self.o.put(b" ");
         self.o.put(a.as_str().as_bytes());
         self.o.put(b"=\"");
+        // Plain ASCII is copied as it is; otherwise it is checked as UTF-8 and, if it
+        // needs escaping, escaped as `to_string` does.
         let class = raw.iter().fold(0u8, |c, &b| c | CLASS[b as usize]);
         if class == 0 {
             self.o.put(raw);
