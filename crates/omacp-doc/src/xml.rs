@@ -1064,6 +1064,15 @@ mod tests {
         out
     }
 
+    proptest::proptest! {
+        #[test]
+        fn escape_into_agrees_with_the_rules_on_any_string(v in "\\PC*|[\\x00-\\x1F&<>\"a\u{FFFE}\u{FFFF}\u{FEFF}é]*") {
+            let mut got = String::new();
+            escape_into(&mut got, &v);
+            proptest::prop_assert_eq!(got, escape_by_char(&v));
+        }
+    }
+
     #[test]
     fn escape_into_agrees_with_the_rules_per_character() {
         // Every ASCII character and the characters near the 0xEF lead byte's specials,
