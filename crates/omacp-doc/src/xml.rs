@@ -998,25 +998,113 @@ pub fn escape_into(out: &mut String, value: &str) {
         out.push_str(value);
         return;
     }
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
+    // Runs of characters written as they are are copied whole; only the bytes above are
+    // looked at (each is an ASCII character or, 0xEF, a lead byte: a char boundary).
+    let bytes = value.as_bytes();
+    let (mut run, mut i) = (0, 0);
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (text, width): (&str, usize) = match b {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'"' => ("&quot;", 1),
             // Tab/CR/LF would be normalised to spaces; other controls are not allowed raw.
-            '\t' | '\n' | '\r' => {
-                out.push_str(&format!("&#{};", u32::from(c)));
+            b'\t' => ("&#9;", 1),
+            b'\n' => ("&#10;", 1),
+            b'\r' => ("&#13;", 1),
+            0..=0x1F => ("", 1),
+            0xEF if bytes[i + 1..].starts_with(&[0xBF, 0xBE]) => ("&#xFFFE;", 3),
+            0xEF if bytes[i + 1..].starts_with(&[0xBF, 0xBF]) => ("&#xFFFF;", 3),
+            _ => {
+                i += 1;
+                continue;
             }
-            c if is_forbidden_literal(c) => out.push_str(&format!("&#x{:X};", u32::from(c))),
-            c => out.push(c),
+        };
+        out.push_str(&value[run..i]);
+        if text.is_empty() {
+            // The other C0 controls, forbidden literally: `&#x1F;`.
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push_str("&#x");
+            if b >= 0x10 {
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+            }
+            out.push(char::from(HEX[usize::from(b & 0xF)]));
+            out.push(';');
+        } else {
+            out.push_str(text);
         }
+        i += width;
+        run = i;
     }
+    out.push_str(&value[run..]);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The escaping rules character by character, as `escape_into` applied them before
+    /// it copied runs: the reference it must agree with.
+    fn escape_by_char(value: &str) -> String {
+        let mut out = String::new();
+        for c in value.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\t' | '\n' | '\r' => out.push_str(&format!("&#{};", u32::from(c))),
+                c if is_forbidden_literal(c) => {
+                    out.push_str(&format!("&#x{:X};", u32::from(c)));
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escape_into_agrees_with_the_rules_on_any_string(v in "\\PC*|[\\x00-\\x1F&<>\"a\u{FFFE}\u{FFFF}\u{FEFF}é]*") {
+            let mut got = String::new();
+            escape_into(&mut got, &v);
+            proptest::prop_assert_eq!(got, escape_by_char(&v));
+        }
+    }
+
+    #[test]
+    fn escape_into_agrees_with_the_rules_per_character() {
+        // Every ASCII character and the characters near the 0xEF lead byte's specials,
+        // alone, between others, and at either end.
+        let mut chars: Vec<char> = (0..0x80u8).map(char::from).collect();
+        chars.extend([
+            '\u{EFFF}',
+            '\u{F000}',
+            '\u{FEFF}',
+            '\u{FFBF}',
+            '\u{FFFD}',
+            '\u{FFFE}',
+            '\u{FFFF}',
+            '\u{10000}',
+            'é',
+            '中',
+        ]);
+        for &c in &chars {
+            for &d in &chars {
+                for v in [
+                    format!("{c}"),
+                    format!("a{c}{d}b"),
+                    format!("{c}{d}"),
+                    format!("{d}xy{c}"),
+                ] {
+                    let mut got = String::from("<");
+                    escape_into(&mut got, &v);
+                    assert_eq!(got[1..], escape_by_char(&v), "{v:?}");
+                }
+            }
+        }
+    }
 
     /// The fast path either declines or agrees with the full parser, on the corpus and
     /// on every one-byte deletion, and many one-byte insertions, of a small document.

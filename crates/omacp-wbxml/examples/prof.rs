@@ -8,15 +8,18 @@
 //! Modes: `enc` (encode, string table on), `enc0` (no table), `dec` (decode our
 //! encoding), `xml` (decode + canonical XML), `parse` (XML parse only); the streaming
 //! paths with reused buffers: `compile` (XML text → WBXML, table on), `compile0` (no
-//! table), `render` (WBXML → XML text), `flat` (the streaming compile's XML reader alone). Run with 0 iterations to measure the fixed
-//! start-up cost to subtract.
+//! table), `render` (WBXML → XML text), `render0` (the same from an encoding without a
+//! string table), `flat` (the streaming compile's XML reader alone). Run with 0
+//! iterations to measure the fixed start-up cost to subtract.
 
 use omacp_wbxml::{DecodeOptions, Decoder, EncodeOptions, Encoder, decode, encode};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let [_, file, mode, n] = &args[..] else {
-        eprintln!("usage: prof FILE.xml enc|enc0|dec|xml|parse|compile|compile0|render|flat N");
+        eprintln!(
+            "usage: prof FILE.xml enc|enc0|dec|xml|parse|compile|compile0|render|render0|flat N"
+        );
         std::process::exit(2);
     };
     let text = std::fs::read_to_string(file).expect("readable XML file");
@@ -26,6 +29,14 @@ fn main() {
     // before (`encode` keeps per-thread buffers, which changes malloc's later paths).
     let wbxml = Encoder::new()
         .encode(&doc, &EncodeOptions::default())
+        .to_vec();
+    let wbxml0 = Encoder::new()
+        .encode(
+            &doc,
+            &EncodeOptions {
+                string_table: false,
+            },
+        )
         .to_vec();
     let mut sink = 0usize;
     let mut encoder = Encoder::new();
@@ -61,6 +72,9 @@ fn main() {
             )),
             "render" => decoder
                 .to_xml(std::hint::black_box(&wbxml), &DecodeOptions::default())
+                .map_or(0, str::len),
+            "render0" => decoder
+                .to_xml(std::hint::black_box(&wbxml0), &DecodeOptions::default())
                 .map_or(0, str::len),
             "xml" => omacp_doc::xml::to_string(
                 &decode(&wbxml, &DecodeOptions::default())

@@ -290,6 +290,117 @@ fn hostile_wbxml_same_verdict() {
     check_decode(&mut d, &[0x03, 0x02, 0x6A, 0x00, 0x05]);
 }
 
+/// A PROV document: `table`, then the root (version 1.0) holding a NAPDEF
+/// characteristic with `body` (tokens of its content) as its content.
+fn napdef_with(table: &[u8], body: &[u8]) -> Vec<u8> {
+    let mut b = vec![0x03, 0x0B, 0x6A, table.len() as u8];
+    b.extend_from_slice(table);
+    b.extend_from_slice(&[0xC5, 0x46, 0x01, 0xC6, 0x55, 0x01]);
+    b.extend_from_slice(body);
+    b.extend_from_slice(&[0x01, 0x01]);
+    b
+}
+
+#[test]
+fn attribute_lists_off_the_direct_shape() {
+    let mut d = Decoder::new();
+    let table = "ab\0x\u{e9}y\0&<\"\0".as_bytes();
+    let accepted: &[&[u8]] = &[
+        // name (NAME prefix + STR_I), value as tokens and strings.
+        &[
+            0x87, 0x07, 0x03, b'X', 0x00, 0x06, 0x85, 0x03, b'-', 0x00, 0x86, 0x01,
+        ],
+        // value before name: read again by the general reader.
+        &[0x87, 0x06, 0x03, b'v', 0x00, 0x05, 0x03, b'n', 0x00, 0x01],
+        // ENTITY in a value, and U+0000.
+        &[
+            0x87, 0x07, 0x06, 0x03, b'a', 0x00, 0x02, 0x81, 0x00, 0x02, 0x00, 0x01,
+        ],
+        // a page switch between name and value, and a page-1 value token.
+        &[0x87, 0x07, 0x00, 0x01, 0x06, 0x91, 0x92, 0x00, 0x00, 0x01],
+        // a UTF-8 character split over two strings; a table string with one.
+        &[
+            0x87, 0x07, 0x06, 0x03, 0xC3, 0x00, 0x03, 0xA9, 0x00, 0x83, 0x03, 0x01,
+        ],
+        // values to escape, from the table and inline; a table reference mid-string.
+        &[
+            0x87, 0x05, 0x83, 0x08, 0x06, 0x03, b'\t', b'"', 0x00, 0x83, 0x01, 0x01,
+        ],
+        // a name alone, a parm with empty content, and an empty value.
+        &[0x87, 0x07, 0x01, 0xC7, 0x07, 0x06, 0x01, 0x01],
+        // long values: pieces longer than the 16-byte copies, several of them.
+        &[
+            0x87, 0x07, 0x06, 0x03, b'0', b'1', b'2', b'3', b'4', b'5', b'6', b'7', b'8', b'9',
+            b'a', b'b', b'c', b'd', b'e', b'f', b'g', b'h', b'i', 0x00, 0xA3, 0x83, 0x00, 0x01,
+        ],
+        // a characteristic whose type is a prefix token plus a string.
+        &[0xC6, 0x50, 0x03, b'Z', 0x00, 0x01, 0x87, 0x07, 0x01, 0x01],
+    ];
+    for body in accepted {
+        let b = napdef_with(table, body);
+        assert!(decodes_fast(&b), "{b:02x?}");
+        check_decode(&mut d, &b);
+    }
+    let declined: &[&[u8]] = &[
+        // name twice; a type on a parm; no name; a value piece before any start.
+        &[0x87, 0x07, 0x07, 0x01],
+        &[0x87, 0x07, 0x55, 0x01],
+        &[0x87, 0x06, 0x03, b'v', 0x00, 0x01],
+        &[0x87, 0x03, b'v', 0x00, 0x07, 0x01],
+        &[0x87, 0x85, 0x07, 0x01],
+        // a value token on a page PROV does not have; a LITERAL; an unknown start.
+        &[0x87, 0x07, 0x00, 0x05, 0x06, 0x85, 0x01],
+        &[0x87, 0x07, 0x04, 0x00, 0x01],
+        &[0x87, 0x4D, 0x01],
+        // a string not UTF-8.
+        &[0x87, 0x07, 0x06, 0x03, 0xC3, 0x00, 0x01],
+    ];
+    for body in declined {
+        let b = napdef_with(table, body);
+        assert!(!decodes_fast(&b), "{b:02x?}");
+        check_decode(&mut d, &b);
+    }
+    // The value length limit at and past a value's length (prefix included).
+    let b = napdef_with(
+        table,
+        &[0x87, 0x07, 0x06, 0x03, b'a', b'b', 0x00, 0x85, 0x01],
+    );
+    for max_value_len in 0..12 {
+        check_decode_with(
+            &mut d,
+            &b,
+            Limits {
+                max_value_len,
+                ..Limits::HANDSET
+            },
+        );
+    }
+    // Deeper than the indentation the fixed copies cover, and an output many times
+    // the input (one long table string referenced over and over).
+    let mut deep = vec![0x03, 0x0B, 0x6A, 0x00, 0xC5, 0x01];
+    for _ in 0..40 {
+        deep.extend_from_slice(&[0xC6, 0x50, 0x01]);
+    }
+    deep.extend_from_slice(&[0x87, 0x07, 0x01]);
+    deep.extend_from_slice(&[0x01; 41]);
+    let limits = Limits {
+        max_depth: 64,
+        ..Limits::HANDSET
+    };
+    check_decode_with(&mut d, &deep, limits);
+    assert!(Decoder::new().fast(&deep, &limits).is_some());
+    let long = [b'q'; 120];
+    let mut table = long.to_vec();
+    table.push(0);
+    let mut body = Vec::new();
+    for _ in 0..200 {
+        body.extend_from_slice(&[0x87, 0x07, 0x06, 0x83, 0x00, 0x83, 0x00, 0x01]);
+    }
+    let b = napdef_with(&table, &body);
+    assert!(decodes_fast(&b));
+    check_decode(&mut d, &b);
+}
+
 /// The canonical text of `doc` with its line breaks and indentation removed (a value
 /// never holds a literal line break: `to_string` writes `&#10;`).
 fn compact(text: &str) -> String {
