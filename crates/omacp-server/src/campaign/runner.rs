@@ -96,6 +96,10 @@ struct Runner {
     tenant_buckets: HashMap<String, Bucket>,
     route_buckets: Vec<Bucket>,
     batch: Batch,
+    /// Segments accepted since the last write, by route and SMSC id, with their index in
+    /// `batch.accepted_segs`: a receipt for one of them is held on the segment, so a
+    /// message whose receipts all came before the write is written final in one go.
+    fresh: HashMap<(usize, String), usize>,
 }
 
 fn backoff_ms(attempts: i64) -> i64 {
@@ -122,6 +126,7 @@ pub async fn start(st: AppState) -> Result<(), route::RouteError> {
         tenant_buckets: HashMap::new(),
         route_buckets,
         batch: Batch::default(),
+        fresh: HashMap::new(),
     };
     tokio::spawn(r.run(events));
     Ok(())
@@ -200,6 +205,9 @@ impl Runner {
         if self.batch.is_empty() {
             return;
         }
+        self.batch.resolve();
+        // Receipts from now on take the general path: the indices may not survive the write.
+        self.fresh.clear();
         match apply::apply(&self.st.store, &self.owner, &self.batch).await {
             Ok(()) => self.batch = Batch::default(),
             // Kept and written on the next turn: nothing the SMSC said is forgotten.
@@ -219,11 +227,14 @@ impl Runner {
                     return;
                 };
                 metrics::counter!("omacp_campaign_segments_accepted_total").increment(1);
+                self.fresh
+                    .insert((route, message_id.clone()), self.batch.accepted_segs.len());
                 self.batch.accepted_segs.push(AcceptedSeg {
                     route: name,
                     smsc_id: message_id,
                     message_id: seg.message_id.clone(),
                     seq: seg.seq,
+                    outcome: None,
                 });
                 if let Some(t) = self.msgs.get_mut(&seg.message_id) {
                     t.accepted += 1;
@@ -272,6 +283,13 @@ impl Runner {
                     MessageState::Enroute | MessageState::Accepted => return,
                 };
                 metrics::counter!("omacp_campaign_receipts_total").increment(1);
+                if let Some(&i) = self.fresh.get(&(route, r.message_id.clone()))
+                    && let Some(seg) = self.batch.accepted_segs.get_mut(i)
+                {
+                    // A second receipt for the same segment is a duplicate: the first counts.
+                    seg.outcome.get_or_insert(outcome);
+                    return;
+                }
                 self.batch.receipts.push(Receipt {
                     route: name,
                     smsc_id: r.message_id,
