@@ -110,6 +110,18 @@ impl Batch {
             && self.retry.is_empty()
     }
 
+    /// Adds `older` (a batch whose write failed) to this one. Appended, so the indices
+    /// the runner holds into this batch's `accepted_segs` stay valid.
+    pub fn merge(&mut self, older: Batch) {
+        self.accepted_segs.extend(older.accepted_segs);
+        self.accepted.extend(older.accepted);
+        self.resolved.extend(older.resolved);
+        self.receipts.extend(older.receipts);
+        self.parked.extend(older.parked);
+        self.failed.extend(older.failed);
+        self.retry.extend(older.retry);
+    }
+
     /// Before a write: a message whose segments were all accepted in this batch and all got
     /// their final receipt here too moves from `accepted` to `resolved` (its segments are
     /// inserted final, the message set final by id: no `accepted` round trip and no count

@@ -100,7 +100,12 @@ struct Runner {
     /// `batch.accepted_segs`: a receipt for one of them is held on the segment, so a
     /// message whose receipts all came before the write is written final in one go.
     fresh: HashMap<(usize, String), usize>,
+    /// A batch is being written by its own task (see `flush`).
+    writing: bool,
 }
+
+/// What a writing task hands back: `None` when written, the batch when the write failed.
+type Written = Option<Batch>;
 
 fn backoff_ms(attempts: i64) -> i64 {
     (1000i64 << attempts.clamp(0, 6)).min(60_000)
@@ -127,6 +132,7 @@ pub async fn start(st: AppState) -> Result<(), route::RouteError> {
         route_buckets,
         batch: Batch::default(),
         fresh: HashMap::new(),
+        writing: false,
     };
     tokio::spawn(r.run(events));
     Ok(())
@@ -142,6 +148,7 @@ impl Runner {
         let mut last_renew = Instant::now();
         let mut last_specs = Instant::now() - Duration::from_secs(10);
         let mut running: Vec<(String, String)> = Vec::new();
+        let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Written>();
         tracing::info!(owner = %self.owner, "campaign runner started");
         if let Err(e) = queue::heartbeat(&self.st.store, &self.owner).await {
             tracing::error!(error = %e, "runner heartbeat failed");
@@ -149,6 +156,7 @@ impl Runner {
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
+                back = done_rx.recv() => { if let Some(back) = back { self.written(back); } }
                 _ = self.st.campaigns.wake.notified() => { last_specs = Instant::now() - Duration::from_secs(10); }
                 e = events.recv() => {
                     let Some((route, e)) = e else { break };
@@ -161,7 +169,17 @@ impl Runner {
                     }
                 }
             }
-            if last_sweep.elapsed() >= Duration::from_secs(1) {
+            let sweep_due = last_sweep.elapsed() >= Duration::from_secs(1);
+            let renew_due = last_renew.elapsed() >= Duration::from_millis(lease_ms as u64 / 3);
+            if (sweep_due || renew_due) && self.writing {
+                // Housekeeping waits for the write in progress: renewing the leases while
+                // it updates the same rows could deadlock on PostgreSQL, and parked
+                // receipts it is applying would be read again.
+                if let Some(back) = done_rx.recv().await {
+                    self.written(back);
+                }
+            }
+            if sweep_due {
                 last_sweep = Instant::now();
                 let timeout = (cfg.receipt_timeout_secs * 1000) as i64;
                 match queue::sweep(&self.st.store, lease_ms, timeout).await {
@@ -176,7 +194,7 @@ impl Runner {
                     Err(e) => tracing::error!(error = %e, "reading parked receipts failed"),
                 }
             }
-            if last_renew.elapsed() >= Duration::from_millis(lease_ms as u64 / 3) {
+            if renew_due {
                 last_renew = Instant::now();
                 if let Err(e) = queue::heartbeat(&self.st.store, &self.owner).await {
                     tracing::error!(error = %e, "runner heartbeat failed");
@@ -195,24 +213,49 @@ impl Runner {
                 self.specs
                     .retain(|id, _| running.iter().any(|(r, _)| r == id));
             }
-            self.flush().await;
-            self.claim(&running, lease_ms, cfg.batch.max(1)).await;
-            self.flush().await;
+            self.flush(&done_tx);
+            // Unwritten progress is bounded too: no new claims while a write is running
+            // and several batches' worth wait for the next one.
+            if !(self.writing && self.batch.accepted_segs.len() as i64 > 4 * cfg.batch.max(1)) {
+                self.claim(&running, lease_ms, cfg.batch.max(1)).await;
+            }
+            self.flush(&done_tx);
         }
     }
 
-    async fn flush(&mut self) {
-        if self.batch.is_empty() {
+    /// A write finished; a batch that failed is merged into the next one (nothing the SMSC
+    /// said is forgotten).
+    fn written(&mut self, back: Written) {
+        self.writing = false;
+        if let Some(b) = back {
+            self.batch.merge(b);
+        }
+    }
+
+    /// Hands the batch to a writing task, unless one is still writing: then the batch keeps
+    /// growing and goes when that write is done. So the database write of one turn overlaps
+    /// the claim, build and submit of the next, and batches still commit one at a time, in
+    /// order (a receipt's segment is committed by an earlier write or by the same one).
+    fn flush(&mut self, done: &mpsc::UnboundedSender<Written>) {
+        if self.writing || self.batch.is_empty() {
             return;
         }
         self.batch.resolve();
-        // Receipts from now on take the general path: the indices may not survive the write.
+        // Receipts from now on take the general path: the indices are the next batch's.
         self.fresh.clear();
-        match apply::apply(&self.st.store, &self.owner, &self.batch).await {
-            Ok(()) => self.batch = Batch::default(),
-            // Kept and written on the next turn: nothing the SMSC said is forgotten.
-            Err(e) => tracing::error!(error = %e, "writing campaign progress failed; will retry"),
-        }
+        let batch = std::mem::take(&mut self.batch);
+        let (store, owner, done) = (self.st.store.clone(), self.owner.clone(), done.clone());
+        self.writing = true;
+        tokio::spawn(async move {
+            let back = match apply::apply(&store, &owner, &batch).await {
+                Ok(()) => None,
+                Err(e) => {
+                    tracing::error!(error = %e, "writing campaign progress failed; will retry");
+                    Some(batch)
+                }
+            };
+            let _ = done.send(back);
+        });
     }
 
     fn event(&mut self, route: usize, e: ClientEvent) {
