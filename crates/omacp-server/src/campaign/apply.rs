@@ -607,6 +607,40 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_batch_merged_into_the_next_resolves_the_same() {
+        use SegOutcome::*;
+        let mut old = Batch {
+            accepted_segs: vec![
+                seg("c.1", 1, "a", Some(Delivered)),
+                seg("c.2", 1, "b", None),
+            ],
+            accepted: vec![("c.1".into(), 1)],
+            ..Batch::default()
+        };
+        old.resolve();
+        // The next batch: c.2's last segment, and a receipt for c.2's first one (which the
+        // failed write was to insert) arriving through the general path.
+        let mut next = Batch {
+            accepted_segs: vec![seg("c.2", 2, "c", Some(Delivered))],
+            accepted: vec![("c.2".into(), 2)],
+            receipts: vec![Receipt {
+                route: "r".into(),
+                smsc_id: "b".into(),
+                outcome: Delivered,
+            }],
+            ..Batch::default()
+        };
+        next.merge(old);
+        next.resolve();
+        assert_eq!(next.resolved, vec![("c.1".into(), 1, Delivered)]);
+        assert_eq!(next.accepted, vec![("c.2".to_string(), 2)]);
+        let mut r: Vec<&str> = next.receipts.iter().map(|r| r.smsc_id.as_str()).collect();
+        r.sort();
+        assert_eq!(r, ["b", "c"]);
+        assert_eq!(next.accepted_segs.len(), 3);
+    }
+
+    #[test]
     fn worst_outcome() {
         use SegOutcome::*;
         assert_eq!(worst(Delivered, Delivered), Delivered);
