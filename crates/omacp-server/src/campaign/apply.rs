@@ -79,7 +79,7 @@ pub struct AcceptedSeg {
 }
 
 /// What the runner learned since its last write, applied in one transaction.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Batch {
     /// Segments the SMSC accepted.
     pub accepted_segs: Vec<AcceptedSeg>,

@@ -246,14 +246,28 @@ impl Runner {
         let batch = std::mem::take(&mut self.batch);
         let (store, owner, done) = (self.st.store.clone(), self.owner.clone(), done.clone());
         self.writing = true;
+        // The write runs in an inner task so that even a panic in it hands the batch back
+        // and ends `writing`, instead of wedging the runner.
+        let batch = std::sync::Arc::new(batch);
         tokio::spawn(async move {
-            let back = match apply::apply(&store, &owner, &batch).await {
-                Ok(()) => None,
-                Err(e) => {
+            let inner = {
+                let batch = std::sync::Arc::clone(&batch);
+                tokio::spawn(async move { apply::apply(&store, &owner, &batch).await })
+            };
+            let failed = match inner.await {
+                Ok(Ok(())) => false,
+                Ok(Err(e)) => {
                     tracing::error!(error = %e, "writing campaign progress failed; will retry");
-                    Some(batch)
+                    true
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "writing campaign progress panicked; will retry");
+                    true
                 }
             };
+            // The inner task is over, so this is normally the last reference.
+            let back =
+                failed.then(|| std::sync::Arc::try_unwrap(batch).unwrap_or_else(|b| (*b).clone()));
             let _ = done.send(back);
         });
     }
