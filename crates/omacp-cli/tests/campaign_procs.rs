@@ -365,6 +365,11 @@ async fn two_servers_on_one_postgres_share_a_campaign_without_sending_twice() {
                     "shared",
                     "--sec",
                     "netwpin",
+                    // Per process: the campaign lasts a few seconds, long enough for the
+                    // second server to pick it up (unthrottled, one server can finish 400
+                    // messages before the other's next look at running campaigns).
+                    "--rate",
+                    "100",
                     "--json",
                 ])
                 .env("OMACP_TOKEN", token)

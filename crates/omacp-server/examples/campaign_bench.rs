@@ -122,8 +122,22 @@ impl Api {
     }
 }
 
-/// Runs one campaign for every subscriber; returns (create s, submit+ack msg/s, delivered msg/s).
-async fn campaign(api: &Api, n: u64, smsc_count: &AtomicU64) -> (f64, f64, f64) {
+/// CPU seconds (user + system) this process used so far, from /proc (0 elsewhere).
+fn cpu_secs() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which is in parentheses): utime and stime are the
+    // 12th and 13th, in clock ticks (100 per second on Linux).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / 100.0
+}
+
+/// Runs one campaign for every subscriber; returns (create s, submit+ack msg/s, delivered
+/// msg/s, CPU µs per message while delivering: server, SMSC and this client together).
+async fn campaign(api: &Api, n: u64, smsc_count: &AtomicU64) -> (f64, f64, f64, f64) {
     let prof = api
         .post(
             "/api/v1/profiles",
@@ -143,6 +157,7 @@ async fn campaign(api: &Api, n: u64, smsc_count: &AtomicU64) -> (f64, f64, f64) 
     assert_eq!(c["total"].as_u64(), Some(n), "{c}");
     let id = c["id"].as_str().unwrap().to_owned();
     let t1 = Instant::now();
+    let cpu0 = cpu_secs();
     let mut submitted_at = None;
     let mut last_poll = Instant::now();
     loop {
@@ -156,7 +171,8 @@ async fn campaign(api: &Api, n: u64, smsc_count: &AtomicU64) -> (f64, f64, f64) 
             if v["stats"]["delivered"].as_u64() == Some(n) {
                 let done = t1.elapsed().as_secs_f64();
                 let sub = submitted_at.unwrap_or(done);
-                return (created, n as f64 / sub, n as f64 / done);
+                let cpu = (cpu_secs() - cpu0) * 1e6 / n as f64;
+                return (created, n as f64 / sub, n as f64 / done, cpu);
             }
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -263,9 +279,9 @@ async fn main() {
         "imported {n} subscribers in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let (created, sub, del) = campaign(&api, n, &count).await;
+    let (created, sub, del, cpu) = campaign(&api, n, &count).await;
     println!(
-        "omacp  {n} messages ({}): created in {created:.1} s; submitted+acknowledged {sub:.0}/s; delivered (receipt recorded) {del:.0}/s",
+        "omacp  {n} messages ({}): created in {created:.1} s; submitted+acknowledged {sub:.0}/s; delivered (receipt recorded) {del:.0}/s; CPU {cpu:.0} µs/message",
         if pg { "PostgreSQL" } else { "SQLite" }
     );
     if kannel_n > 0 {
@@ -282,9 +298,9 @@ async fn main() {
         };
         let (_s2, api2) = start(db("kannel"), route, port).await;
         api2.import("4478", kannel_n as usize).await;
-        let (_, sub, del) = campaign(&api2, kannel_n, &count).await;
+        let (_, sub, del, cpu) = campaign(&api2, kannel_n, &count).await;
         println!(
-            "kannel {kannel_n} messages via bearerbox: submitted+acknowledged {sub:.0}/s; delivered (DLR recorded) {del:.0}/s"
+            "kannel {kannel_n} messages via bearerbox: submitted+acknowledged {sub:.0}/s; delivered (DLR recorded) {del:.0}/s; CPU {cpu:.0} µs/message (omacp side)"
         );
     }
     let _ = std::fs::remove_dir_all(dir);

@@ -32,16 +32,18 @@ pub async fn claim(
     if limit <= 0 {
         return Ok(Vec::new());
     }
-    let lock = match st.kind {
-        DbKind::Postgres => " FOR UPDATE SKIP LOCKED",
-        DbKind::Sqlite => "",
+    // PostgreSQL: the ids as an array, so the update finds each by primary key (as a
+    // subquery the planner joined it against a scan of the whole queue).
+    let (lock, open, close) = match st.kind {
+        DbKind::Postgres => (" FOR UPDATE SKIP LOCKED", "= ANY(ARRAY(", "))"),
+        DbKind::Sqlite => ("", "IN (", ")"),
     };
     let now = now_ms();
     let mut tx = st.pool.begin().await?;
     let rows = sqlx::query(AssertSqlSafe(format!(
         "UPDATE campaign_messages SET state = 'submitted', lease_owner = $1, lease_until = $2, \
-         attempts = attempts + 1, updated_at = $3 WHERE id IN (SELECT id FROM campaign_messages \
-         WHERE campaign_id = $4 AND state = 'queued' AND next_at <= $3 ORDER BY next_at LIMIT $5{lock}) \
+         attempts = attempts + 1, updated_at = $3 WHERE id {open}SELECT id FROM campaign_messages \
+         WHERE campaign_id = $4 AND state = 'queued' AND next_at <= $3 ORDER BY next_at LIMIT $5{lock}{close} \
          RETURNING id, msisdn, imsi, imei, vars, pin, attempts"
     )))
     .bind(owner)

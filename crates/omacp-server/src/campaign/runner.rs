@@ -96,7 +96,16 @@ struct Runner {
     tenant_buckets: HashMap<String, Bucket>,
     route_buckets: Vec<Bucket>,
     batch: Batch,
+    /// Segments accepted since the last write, by route and SMSC id, with their index in
+    /// `batch.accepted_segs`: a receipt for one of them is held on the segment, so a
+    /// message whose receipts all came before the write is written final in one go.
+    fresh: HashMap<(usize, String), usize>,
+    /// A batch is being written by its own task (see `flush`).
+    writing: bool,
 }
+
+/// What a writing task hands back: `None` when written, the batch when the write failed.
+type Written = Option<Batch>;
 
 fn backoff_ms(attempts: i64) -> i64 {
     (1000i64 << attempts.clamp(0, 6)).min(60_000)
@@ -122,6 +131,8 @@ pub async fn start(st: AppState) -> Result<(), route::RouteError> {
         tenant_buckets: HashMap::new(),
         route_buckets,
         batch: Batch::default(),
+        fresh: HashMap::new(),
+        writing: false,
     };
     tokio::spawn(r.run(events));
     Ok(())
@@ -137,6 +148,7 @@ impl Runner {
         let mut last_renew = Instant::now();
         let mut last_specs = Instant::now() - Duration::from_secs(10);
         let mut running: Vec<(String, String)> = Vec::new();
+        let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Written>();
         tracing::info!(owner = %self.owner, "campaign runner started");
         if let Err(e) = queue::heartbeat(&self.st.store, &self.owner).await {
             tracing::error!(error = %e, "runner heartbeat failed");
@@ -144,6 +156,7 @@ impl Runner {
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
+                back = done_rx.recv() => { if let Some(back) = back { self.written(back); } }
                 _ = self.st.campaigns.wake.notified() => { last_specs = Instant::now() - Duration::from_secs(10); }
                 e = events.recv() => {
                     let Some((route, e)) = e else { break };
@@ -156,7 +169,17 @@ impl Runner {
                     }
                 }
             }
-            if last_sweep.elapsed() >= Duration::from_secs(1) {
+            let sweep_due = last_sweep.elapsed() >= Duration::from_secs(1);
+            let renew_due = last_renew.elapsed() >= Duration::from_millis(lease_ms as u64 / 3);
+            if (sweep_due || renew_due) && self.writing {
+                // Housekeeping waits for the write in progress: renewing the leases while
+                // it updates the same rows could deadlock on PostgreSQL, and parked
+                // receipts it is applying would be read again.
+                if let Some(back) = done_rx.recv().await {
+                    self.written(back);
+                }
+            }
+            if sweep_due {
                 last_sweep = Instant::now();
                 let timeout = (cfg.receipt_timeout_secs * 1000) as i64;
                 match queue::sweep(&self.st.store, lease_ms, timeout).await {
@@ -171,7 +194,7 @@ impl Runner {
                     Err(e) => tracing::error!(error = %e, "reading parked receipts failed"),
                 }
             }
-            if last_renew.elapsed() >= Duration::from_millis(lease_ms as u64 / 3) {
+            if renew_due {
                 last_renew = Instant::now();
                 if let Err(e) = queue::heartbeat(&self.st.store, &self.owner).await {
                     tracing::error!(error = %e, "runner heartbeat failed");
@@ -190,21 +213,63 @@ impl Runner {
                 self.specs
                     .retain(|id, _| running.iter().any(|(r, _)| r == id));
             }
-            self.flush().await;
-            self.claim(&running, lease_ms, cfg.batch.max(1)).await;
-            self.flush().await;
+            self.flush(&done_tx);
+            // Unwritten progress is bounded too: no new claims while a write is running
+            // and several batches' worth wait for the next one.
+            if !(self.writing && self.batch.accepted_segs.len() as i64 > 4 * cfg.batch.max(1)) {
+                self.claim(&running, lease_ms, cfg.batch.max(1)).await;
+            }
+            self.flush(&done_tx);
         }
     }
 
-    async fn flush(&mut self) {
-        if self.batch.is_empty() {
+    /// A write finished; a batch that failed is merged into the next one (nothing the SMSC
+    /// said is forgotten).
+    fn written(&mut self, back: Written) {
+        self.writing = false;
+        if let Some(b) = back {
+            self.batch.merge(b);
+        }
+    }
+
+    /// Hands the batch to a writing task, unless one is still writing: then the batch keeps
+    /// growing and goes when that write is done. So the database write of one turn overlaps
+    /// the claim, build and submit of the next, and batches still commit one at a time, in
+    /// order (a receipt's segment is committed by an earlier write or by the same one).
+    fn flush(&mut self, done: &mpsc::UnboundedSender<Written>) {
+        if self.writing || self.batch.is_empty() {
             return;
         }
-        match apply::apply(&self.st.store, &self.owner, &self.batch).await {
-            Ok(()) => self.batch = Batch::default(),
-            // Kept and written on the next turn: nothing the SMSC said is forgotten.
-            Err(e) => tracing::error!(error = %e, "writing campaign progress failed; will retry"),
-        }
+        self.batch.resolve();
+        // Receipts from now on take the general path: the indices are the next batch's.
+        self.fresh.clear();
+        let batch = std::mem::take(&mut self.batch);
+        let (store, owner, done) = (self.st.store.clone(), self.owner.clone(), done.clone());
+        self.writing = true;
+        // The write runs in an inner task so that even a panic in it hands the batch back
+        // and ends `writing`, instead of wedging the runner.
+        let batch = std::sync::Arc::new(batch);
+        tokio::spawn(async move {
+            let inner = {
+                let batch = std::sync::Arc::clone(&batch);
+                tokio::spawn(async move { apply::apply(&store, &owner, &batch).await })
+            };
+            let failed = match inner.await {
+                Ok(Ok(())) => false,
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "writing campaign progress failed; will retry");
+                    true
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "writing campaign progress panicked; will retry");
+                    true
+                }
+            };
+            // The inner task is over, so this is normally the last reference.
+            let back =
+                failed.then(|| std::sync::Arc::try_unwrap(batch).unwrap_or_else(|b| (*b).clone()));
+            let _ = done.send(back);
+        });
     }
 
     fn event(&mut self, route: usize, e: ClientEvent) {
@@ -219,11 +284,14 @@ impl Runner {
                     return;
                 };
                 metrics::counter!("omacp_campaign_segments_accepted_total").increment(1);
+                self.fresh
+                    .insert((route, message_id.clone()), self.batch.accepted_segs.len());
                 self.batch.accepted_segs.push(AcceptedSeg {
                     route: name,
                     smsc_id: message_id,
                     message_id: seg.message_id.clone(),
                     seq: seg.seq,
+                    outcome: None,
                 });
                 if let Some(t) = self.msgs.get_mut(&seg.message_id) {
                     t.accepted += 1;
@@ -272,6 +340,13 @@ impl Runner {
                     MessageState::Enroute | MessageState::Accepted => return,
                 };
                 metrics::counter!("omacp_campaign_receipts_total").increment(1);
+                if let Some(&i) = self.fresh.get(&(route, r.message_id.clone()))
+                    && let Some(seg) = self.batch.accepted_segs.get_mut(i)
+                {
+                    // A second receipt for the same segment is a duplicate: the first counts.
+                    seg.outcome.get_or_insert(outcome);
+                    return;
+                }
                 self.batch.receipts.push(Receipt {
                     route: name,
                     smsc_id: r.message_id,

@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_init.sql"),
     include_str!("../../migrations/0002_campaigns.sql"),
     include_str!("../../migrations/0003_messages_by_subscriber.sql"),
+    include_str!("../../migrations/0004_partial_lease_indexes.sql"),
 ];
 
 /// The schema version this binary writes.
