@@ -12,7 +12,7 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::model::MsgState;
 use super::store::{campaign_of, history};
-use crate::store::{DbKind, Store, StoreError, now_ms};
+use crate::store::{DbKind, Store, StoreError, now_ms, to_json};
 
 /// A segment's final outcome from its receipt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -218,10 +218,6 @@ fn json_rows(kind: DbKind, n: usize) -> String {
     }
 }
 
-fn json_of<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
-}
-
 type Counts = HashMap<(String, MsgState), i64>;
 
 fn count_rows(h: &mut Counts, rows: &[sqlx::any::AnyRow], s: MsgState) -> Result<(), StoreError> {
@@ -269,7 +265,7 @@ pub async fn apply(st: &Store, owner: &str, batch: &Batch) -> Result<(), StoreEr
             json_rows(kind, 2)
         )))
         .bind(now)
-        .bind(json_of(&rows))
+        .bind(to_json(&rows))
         .execute(&mut *tx)
         .await?;
     }
@@ -288,7 +284,7 @@ pub async fn apply(st: &Store, owner: &str, batch: &Batch) -> Result<(), StoreEr
         .bind(n)
         .bind(owner)
         .bind(now)
-        .bind(json_of(&ids))
+        .bind(to_json(&ids))
         .fetch_all(&mut *tx)
         .await?;
         count_rows(&mut h, &rows, MsgState::Accepted)?;
@@ -366,7 +362,7 @@ async fn resolved(
         )))
         .bind(n)
         .bind(now)
-        .bind(json_of(&ids))
+        .bind(to_json(&ids))
         .fetch_all(&mut *tx)
         .await?;
         count_rows(h, &rows, MsgState::Accepted)?;
@@ -413,7 +409,7 @@ async fn receipts(
         .bind(outcome.as_str())
         .bind(now)
         .bind(route)
-        .bind(json_of(&ids))
+        .bind(to_json(&ids))
         .fetch_all(&mut *tx)
         .await?;
         let mut matched = HashSet::new();
@@ -457,7 +453,7 @@ async fn park(
          AND state <> 'accepted' AND {cond}"
     )))
     .bind(route)
-    .bind(json_of(&ids))
+    .bind(to_json(&ids))
     .fetch_all(&mut *tx)
     .await?
     .into_iter()
@@ -491,7 +487,7 @@ async fn finish(
     if messages.is_empty() {
         return Ok(());
     }
-    let list = json_of(&messages);
+    let list = to_json(&messages);
     if kind == DbKind::Postgres && outcome == SegOutcome::Delivered {
         // Two transactions each marking one segment of the same message would each count
         // only their own: lock the messages first (in id order), so the second waits and
