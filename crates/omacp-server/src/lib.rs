@@ -38,8 +38,6 @@ pub struct Shared {
     pub config: Config,
     /// The trusted HTTP context (cache, rate limits).
     pub thc: thc::Thc,
-    /// Password attempts per `tenant/username` (slows guessing; per process).
-    pub login_limit: thc::ratelimit::RateLimiter,
     /// Campaign delivery (sandbox, runner wake-up).
     pub campaigns: campaign::Hub,
 }
@@ -59,13 +57,10 @@ impl AppState {
     /// State over an opened store.
     pub fn new(store: Store, config: Config) -> AppState {
         let thc = thc::Thc::new(&config.thc);
-        // A burst of 10 attempts, then one every 6 s.
-        let login_limit = thc::ratelimit::RateLimiter::new(1.0 / 6.0, 10.0);
         AppState(Arc::new(Shared {
             store,
             config,
             thc,
-            login_limit,
             campaigns: campaign::Hub::default(),
         }))
     }

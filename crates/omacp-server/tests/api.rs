@@ -413,3 +413,87 @@ async fn refuses_newer_schema(db: Db) {
     db.drop_db().await;
 }
 both_backends!(refuses_newer_schema);
+
+/// The login limit is kept in the database: two server processes on one database share
+/// one allowance per tenant/username, and each key has its own.
+async fn login_limit_shared_between_processes(db: Db) {
+    let a = server(config(&db)).await;
+    let b = server(config(&db)).await;
+    assert!(b.started.first_admin.is_none(), "one first start");
+    let guess = |base: &str, user: &str| {
+        let api = Api::anonymous(base);
+        let body = json!({"tenant": "operator", "username": user, "password": "guess-guess"});
+        async move { api.post("/api/v1/sessions", body).await.0 }
+    };
+    // The burst of 10, split over the two processes, then both refuse.
+    for (i, base) in [&a.base, &b.base].iter().cycle().take(10).enumerate() {
+        assert_eq!(
+            guess(base, "mallory").await,
+            StatusCode::UNAUTHORIZED,
+            "attempt {i}"
+        );
+    }
+    assert_eq!(
+        guess(&a.base, "mallory").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        guess(&b.base, "mallory").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another key is not affected, and the admin (signed in through `a`) is served by `b`.
+    assert_eq!(guess(&b.base, "trudy").await, StatusCode::UNAUTHORIZED);
+    let token = a.admin.token.clone().expect("admin session");
+    let (st, _) = Api::anonymous(&b.base)
+        .with_token(&token)
+        .get("/api/v1/me")
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    // The table holds hashes, never the usernames.
+    let store = omacp_server::Store::open(&db.url()).await.unwrap();
+    let keys: Vec<String> = sqlx::query_scalar("SELECT key_hash FROM login_throttle")
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+    assert!(!keys.is_empty());
+    assert!(
+        keys.iter().all(|k| k.len() == 64 && !k.contains("mallory")),
+        "{keys:?}"
+    );
+    store.pool.close().await;
+    a.started.task.abort();
+    b.started.task.abort();
+    db.drop_db().await;
+}
+both_backends!(login_limit_shared_between_processes);
+
+/// The algorithm itself, with explicit times: a burst, then one attempt per interval;
+/// refused attempts do not push the key further out; idle keys are purged.
+async fn login_limit_refills(db: Db) {
+    use omacp_server::store::throttle::{Limit, purge, take};
+    let st = omacp_server::Store::open(&db.url()).await.unwrap();
+    let lim = Limit {
+        interval_ms: 1_000,
+        burst: 3,
+    };
+    let t0 = 1_000_000;
+    for _ in 0..3 {
+        assert!(take(&st, "k", lim, t0).await.unwrap());
+    }
+    assert!(!take(&st, "k", lim, t0).await.unwrap());
+    assert!(!take(&st, "k", lim, t0 + 999).await.unwrap());
+    // One interval later exactly one more attempt.
+    assert!(take(&st, "k", lim, t0 + 1_000).await.unwrap());
+    assert!(!take(&st, "k", lim, t0 + 1_000).await.unwrap());
+    // Many refusals in between did not cost anything: after the full window the whole
+    // burst is back.
+    assert!(take(&st, "other", lim, t0).await.unwrap());
+    assert_eq!(purge(&st, t0 + 4_000).await.unwrap(), 2);
+    for _ in 0..3 {
+        assert!(take(&st, "k", lim, t0 + 4_000).await.unwrap());
+    }
+    assert!(!take(&st, "k", lim, t0 + 4_000).await.unwrap());
+    st.pool.close().await;
+    db.drop_db().await;
+}
+both_backends!(login_limit_refills);

@@ -11,8 +11,8 @@ use crate::AppState;
 use crate::auth::{new_secret, verify_password};
 use crate::error::ApiError;
 use crate::store::audit::{Record, append};
-use crate::store::tenants;
 use crate::store::users::{self, User};
+use crate::store::{now_ms, tenants, throttle};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -57,12 +57,13 @@ pub async fn login(
         .map_err(|_| ApiError::BadRequest("body too large".into()))?;
     let form: LoginRequest =
         serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    if !st
-        .login_limit
-        .allow(&format!("{}/{}", form.tenant, form.username))
-    {
+    // Counted in the database, so the limit holds across every process.
+    let now = now_ms();
+    let key = format!("{}/{}", form.tenant, form.username);
+    if !throttle::take(&st.store, &key, throttle::LOGIN, now).await? {
         return Err(ApiError::RateLimited);
     }
+    throttle::purge(&st.store, now).await?;
     let found = users::for_login(&st.store, &form.tenant, &form.username).await?;
     let ok = match &found {
         Some((_, hash)) => verify_password(&form.password, hash),

@@ -13,6 +13,7 @@ mod migrate;
 pub mod profiles;
 pub mod subscribers;
 pub mod tenants;
+pub mod throttle;
 pub mod users;
 
 use std::str::FromStr;
