@@ -365,9 +365,10 @@ async fn two_servers_on_one_postgres_share_a_campaign_without_sending_twice() {
                     "shared",
                     "--sec",
                     "netwpin",
-                    // Per process: the campaign lasts a few seconds, long enough for the
-                    // second server to pick it up (unthrottled, one server can finish 400
-                    // messages before the other's next look at running campaigns).
+                    // Shared by the two runners (50/s each): the campaign lasts a few
+                    // seconds, long enough for the second server to pick it up
+                    // (unthrottled, one server can finish 400 messages before the other's
+                    // next look at running campaigns).
                     "--rate",
                     "100",
                     "--json",
@@ -401,6 +402,13 @@ async fn two_servers_on_one_postgres_share_a_campaign_without_sending_twice() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(0.0);
         assert!(sent > 0.0, "{base} sent nothing");
+        // Each runner counted both, so each took half of every rate limit.
+        let live = metrics
+            .lines()
+            .find(|l| l.starts_with("omacp_campaign_runners_live"))
+            .and_then(|l| l.split_whitespace().last())
+            .and_then(|v| v.parse::<f64>().ok());
+        assert_eq!(live, Some(2.0), "{base}: {metrics}");
     }
     assert_eq!(sb.smsc().stats().submits.load(Ordering::Relaxed), n as u64);
     applied_once_each(&sb, &msisdns);

@@ -24,6 +24,7 @@ pub mod model;
 pub mod queue;
 pub mod route;
 pub mod runner;
+pub mod share;
 pub mod store;
 
 use std::sync::OnceLock;

@@ -171,16 +171,39 @@ pub async fn sweep(st: &Store, lease_ms: i64, receipt_timeout_ms: i64) -> Result
 }
 
 /// Records that runner `owner` is alive (and so are the messages it waits receipts for).
-pub async fn heartbeat(st: &Store, owner: &str) -> Result<(), StoreError> {
+pub async fn heartbeat(st: &Store, owner: &str, routes: &[String]) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO campaign_runners (owner, seen_at) VALUES ($1, $2) \
-         ON CONFLICT (owner) DO UPDATE SET seen_at = excluded.seen_at",
+        "INSERT INTO campaign_runners (owner, seen_at, routes) VALUES ($1, $2, $3) \
+         ON CONFLICT (owner) DO UPDATE SET seen_at = excluded.seen_at, routes = excluded.routes",
     )
     .bind(owner)
     .bind(now_ms())
+    .bind(crate::store::to_json(&routes))
     .execute(&st.pool)
     .await?;
     Ok(())
+}
+
+/// Every runner whose heartbeat is not older than `since` (epoch ms): its owner id and the
+/// names of the routes it binds.
+pub async fn live_runners(
+    st: &Store,
+    since: i64,
+) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+    let rows = sqlx::query("SELECT owner, routes FROM campaign_runners WHERE seen_at >= $1")
+        .bind(since)
+        .fetch_all(&st.pool)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let text: String = r.try_get("routes")?;
+            // A row from an older binary (or damaged) counts as a runner with no route.
+            Ok((
+                r.try_get("owner")?,
+                serde_json::from_str(&text).unwrap_or_default(),
+            ))
+        })
+        .collect()
 }
 
 /// Receipts that were parked (they arrived before their segment was recorded, possibly at

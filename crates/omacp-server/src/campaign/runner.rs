@@ -20,22 +20,27 @@ use super::build;
 use super::model::{CampaignState, Spec};
 use super::queue;
 use super::route::{self, Route};
+use super::share;
 use super::store as cstore;
 use crate::AppState;
 use crate::store::tenants::{self, Scope};
 use crate::store::{new_id, now_ms};
 
-/// A token bucket (`rate` per second, burst of one second's worth).
+/// A token bucket (`rate` per second, burst of one second's worth): this runner's share
+/// of a configured rate (`base`, divided among the runners: module `share`).
 #[derive(Debug)]
 struct Bucket {
+    base: f64,
     rate: f64,
     tokens: f64,
     last: Instant,
 }
 
 impl Bucket {
-    fn new(rate: f64) -> Bucket {
+    fn new(base: f64, runners: u32) -> Bucket {
+        let rate = base / f64::from(runners.max(1));
         Bucket {
+            base,
             rate,
             tokens: rate.max(1.0),
             last: Instant::now(),
@@ -46,6 +51,15 @@ impl Bucket {
         let dt = now.duration_since(self.last).as_secs_f64();
         self.last = now;
         self.tokens = (self.tokens + dt * self.rate).min(self.rate.max(1.0));
+    }
+    /// Takes the share of `runners` runners from now on (rate 0 stays unlimited).
+    fn share(&mut self, runners: u32) {
+        if self.base <= 0.0 {
+            return;
+        }
+        self.refill();
+        self.rate = self.base / f64::from(runners.max(1));
+        self.tokens = self.tokens.min(self.rate.max(1.0));
     }
     /// How many of `want` may go now (rate 0: all).
     fn available(&mut self, want: i64) -> i64 {
@@ -95,6 +109,9 @@ struct Runner {
     campaign_buckets: HashMap<String, Bucket>,
     tenant_buckets: HashMap<String, Bucket>,
     route_buckets: Vec<Bucket>,
+    /// How many runners share each limit (recounted every second).
+    shares: share::Shares,
+    route_names: Vec<String>,
     batch: Batch,
     /// Segments accepted since the last write, by route and SMSC id, with their index in
     /// `batch.accepted_segs`: a receipt for one of them is held on the segment, so a
@@ -118,7 +135,11 @@ pub async fn start(st: AppState) -> Result<(), route::RouteError> {
         return Ok(());
     }
     let (routes, events) = route::start(&st.config.campaign, &st.campaigns).await?;
-    let route_buckets = routes.iter().map(|r| Bucket::new(r.rate as f64)).collect();
+    let route_buckets = routes
+        .iter()
+        .map(|r| Bucket::new(r.rate as f64, 1))
+        .collect();
+    let route_names: Vec<String> = routes.iter().map(|r| r.name.clone()).collect();
     let r = Runner {
         owner: new_id("run"),
         st,
@@ -130,6 +151,8 @@ pub async fn start(st: AppState) -> Result<(), route::RouteError> {
         campaign_buckets: HashMap::new(),
         tenant_buckets: HashMap::new(),
         route_buckets,
+        shares: share::shares(&route_names, &[], false),
+        route_names,
         batch: Batch::default(),
         fresh: HashMap::new(),
         writing: false,
@@ -150,9 +173,10 @@ impl Runner {
         let mut running: Vec<(String, String)> = Vec::new();
         let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Written>();
         tracing::info!(owner = %self.owner, "campaign runner started");
-        if let Err(e) = queue::heartbeat(&self.st.store, &self.owner).await {
+        if let Err(e) = queue::heartbeat(&self.st.store, &self.owner, &self.route_names).await {
             tracing::error!(error = %e, "runner heartbeat failed");
         }
+        self.recount(lease_ms).await;
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
@@ -181,6 +205,7 @@ impl Runner {
             }
             if sweep_due {
                 last_sweep = Instant::now();
+                self.recount(lease_ms).await;
                 let timeout = (cfg.receipt_timeout_secs * 1000) as i64;
                 match queue::sweep(&self.st.store, lease_ms, timeout).await {
                     Ok(n) if n > 0 => {
@@ -196,7 +221,9 @@ impl Runner {
             }
             if renew_due {
                 last_renew = Instant::now();
-                if let Err(e) = queue::heartbeat(&self.st.store, &self.owner).await {
+                if let Err(e) =
+                    queue::heartbeat(&self.st.store, &self.owner, &self.route_names).await
+                {
                     tracing::error!(error = %e, "runner heartbeat failed");
                 }
                 if let Err(e) = queue::renew(&self.st.store, &self.owner, now_ms() + lease_ms).await
@@ -221,6 +248,42 @@ impl Runner {
             }
             self.flush(&done_tx);
         }
+    }
+
+    /// Counts the live runners (heartbeats within a lease) and takes this runner's share
+    /// of every rate limit. On a failed count the shares stay as they were.
+    async fn recount(&mut self, lease_ms: i64) {
+        let live = match queue::live_runners(&self.st.store, now_ms() - lease_ms).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::error!(error = %e, "counting campaign runners failed");
+                return;
+            }
+        };
+        // The heartbeat is written before the first count, so this runner is normally in
+        // the list; if that write failed it is counted anyway.
+        let me = live.iter().any(|(owner, _)| *owner == self.owner);
+        let live: Vec<Vec<String>> = live.into_iter().map(|(_, routes)| routes).collect();
+        let shares = share::shares(&self.route_names, &live, me);
+        metrics::gauge!("omacp_campaign_runners_live").set(f64::from(shares.all));
+        if shares == self.shares {
+            return;
+        }
+        tracing::info!(
+            runners = shares.all,
+            "campaign rate limits shared among runners"
+        );
+        for b in self
+            .campaign_buckets
+            .values_mut()
+            .chain(self.tenant_buckets.values_mut())
+        {
+            b.share(shares.all);
+        }
+        for (b, &n) in self.route_buckets.iter_mut().zip(&shares.routes) {
+            b.share(n);
+        }
+        self.shares = shares;
     }
 
     /// A write finished; a batch that failed is merged into the next one (nothing the SMSC
@@ -410,12 +473,12 @@ impl Runner {
             want = self
                 .campaign_buckets
                 .entry(id.clone())
-                .or_insert_with(|| Bucket::new(rate as f64))
+                .or_insert_with(|| Bucket::new(rate as f64, self.shares.all))
                 .available(want);
             want = self
                 .tenant_buckets
                 .entry(tenant_id.clone())
-                .or_insert_with(|| Bucket::new(tenant_rate))
+                .or_insert_with(|| Bucket::new(tenant_rate, self.shares.all))
                 .available(want);
             want = self.route_buckets[ri].available(want);
             if want <= 0 {

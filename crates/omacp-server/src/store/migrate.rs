@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0003_messages_by_subscriber.sql"),
     include_str!("../../migrations/0004_partial_lease_indexes.sql"),
     include_str!("../../migrations/0005_login_throttle.sql"),
+    include_str!("../../migrations/0006_runner_routes.sql"),
 ];
 
 /// The schema version this binary writes.
