@@ -114,6 +114,8 @@ fn value_stop(b: &[u8], mut i: usize) -> usize {
 const ROOT: u8 = 0;
 const CHAR: u8 = 1;
 const PARM: u8 = 2;
+/// The parent kind while no element is open.
+const NONE: u8 = 3;
 const NAMES: [&str; 3] = [crate::xml::ROOT, "characteristic", "parm"];
 
 const DECLS: [&str; 2] = [
@@ -128,6 +130,103 @@ const DOCTYPE: [&str; 6] = [
     "\"http://www.wapforum.org/DTD/prov.dtd\"",
     ">",
 ];
+
+/// The declaration and DOCTYPE as nearly every document writes them (`prolog` accepts
+/// them and stops at their end), compared in one go.
+const PROLOG: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE wap-provisioningdoc PUBLIC \"-//WAPFORUM//DTD PROV 1.0//EN\" \"http://www.wapforum.org/DTD/prov.dtd\">";
+
+// The tags nearly every element is written as. `read` takes them whole; any other
+// spelling goes through `tag`, which reads what these read the same way.
+const PARM_NAME: &[u8; 12] = b"<parm name=\"";
+const PARM_VALUE: &[u8; 8] = b" value=\"";
+const CHAR_TYPE: &[u8; 22] = b"<characteristic type=\"";
+const CHAR_END: &[u8; 17] = b"</characteristic>";
+
+/// The first eight bytes of `t` as a word (as [`word`] reads them).
+const fn head(t: &[u8]) -> u64 {
+    u64::from_le_bytes([t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]])
+}
+const PARM_HEAD: u64 = head(PARM_NAME);
+const CHAR_HEAD: u64 = head(CHAR_TYPE);
+const END_HEAD: u64 = head(CHAR_END);
+const VALUE_WORD: u64 = head(PARM_VALUE);
+
+/// Bytes `i..i + N` of `b`, if there are `N`.
+#[inline(always)]
+fn chunk<const N: usize>(b: &[u8], i: usize) -> Option<&[u8; N]> {
+    b.get(i..i.checked_add(N)?)?.try_into().ok()
+}
+
+/// The first index from `i` that is not XML whitespace, or `b.len()`.
+#[inline(always)]
+fn skip_space(b: &[u8], mut i: usize) -> usize {
+    // Between tags there is usually a line break, then indentation of spaces: the
+    // break is taken first, the spaces eight bytes at a time, other whitespace one
+    // byte at a time.
+    if b.get(i) == Some(&b'\n') {
+        i += 1;
+    }
+    loop {
+        while let Some(w) = word(b, i) {
+            let w = w ^ (LO * u64::from(b' '));
+            if w != 0 {
+                i += (w.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        match b.get(i) {
+            Some(&c) if is_xml_space(c) => i += 1,
+            _ => return i,
+        }
+    }
+}
+
+/// The attribute value starting at `start` (just after its opening quote): its span
+/// and the index after its closing quote.
+#[inline(always)]
+fn value(f: &mut Flat, text: &str, start: usize) -> Option<((u32, u32), usize)> {
+    let b = text.as_bytes();
+    let end = value_stop(b, start);
+    if b.get(end) == Some(&b'"') {
+        Some(((start as u32, end as u32), end + 1))
+    } else {
+        care_value(f, text, start, end)
+    }
+}
+
+/// [`value`] when the scan stopped at something other than the closing quote: the
+/// value is searched on for its quote and unescaped into the scratch buffer.
+#[cold]
+#[inline(never)]
+fn care_value(f: &mut Flat, text: &str, start: usize, stop: usize) -> Option<((u32, u32), usize)> {
+    let b = text.as_bytes();
+    let end = stop + b.get(stop..)?.iter().position(|&c| c == b'"')?;
+    let raw = &text[start..end];
+    if raw.bytes().any(|b| b == b'<' || b == b'>') {
+        return None;
+    }
+    let v = unescape_attr(raw, false).ok()?;
+    let s0 = f.scratch.len();
+    f.scratch.push_str(&v);
+    Some(((s0 as u32 | SCRATCH, f.scratch.len() as u32), end + 1))
+}
+
+/// What the element loop carries besides the open elements.
+#[derive(Clone, Copy)]
+struct State {
+    root_seen: bool,
+    elements: usize,
+}
+
+impl State {
+    /// Counts one more element opened with `depth` elements open; false past the limits.
+    #[inline(always)]
+    fn count(&mut self, depth: usize, limits: &XmlLimits) -> bool {
+        self.elements += 1;
+        self.elements <= limits.max_elements && depth < limits.max_depth
+    }
+}
 
 impl Flat {
     /// An empty flat document.
@@ -182,12 +281,98 @@ impl Flat {
             return false;
         }
         let base = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
-        let mut s = Scan {
-            s: text,
-            b: text.as_bytes(),
-            i: base,
+        self.read::<true>(text, base, limits).is_some()
+    }
+
+    /// Reads `text` from `i` (after any BOM). With `FAST`, the usual prolog and tags
+    /// are matched whole; without, everything goes through `prolog` and `tag` (the
+    /// tests check that both give the same result on every input).
+    #[inline(always)]
+    fn read<const FAST: bool>(
+        &mut self,
+        text: &str,
+        mut i: usize,
+        limits: &XmlLimits,
+    ) -> Option<()> {
+        let b = text.as_bytes();
+        i = match b.get(i..i + PROLOG.len()) {
+            Some(p) if FAST && p == PROLOG => i + PROLOG.len(),
+            _ => prolog(text, i)?,
         };
-        s.body(self, limits).is_some()
+        let mut st = State {
+            root_seen: false,
+            elements: 0,
+        };
+        // The kind of the innermost open element (the top of `stack`), or NONE.
+        let mut parent = NONE;
+        loop {
+            i = skip_space(b, i);
+            if i == b.len() {
+                return (st.root_seen && self.stack.is_empty()).then_some(());
+            }
+            let w = if FAST { word(b, i).unwrap_or(0) } else { 0 };
+            if w == PARM_HEAD && parent == CHAR && chunk(b, i) == Some(PARM_NAME) {
+                // `<parm name="…"/>` or `<parm name="…" value="…"/>`.
+                let mark = self.scratch.len();
+                let (name, j) = value(self, text, i + PARM_NAME.len())?;
+                let (val, end) = if word(b, j) == Some(VALUE_WORD) {
+                    let (v, k) = value(self, text, j + PARM_VALUE.len())?;
+                    (Some(v), k)
+                } else {
+                    (None, j)
+                };
+                if chunk(b, end) == Some(b"/>") {
+                    if !st.count(self.stack.len(), limits) {
+                        return None;
+                    }
+                    self.spans.push(name);
+                    if let Some(v) = val {
+                        self.spans.push(v);
+                    }
+                    self.items.push(Item::Parm {
+                        value: val.is_some(),
+                    });
+                    i = end + 2;
+                    continue;
+                }
+                self.scratch.truncate(mark);
+            } else if w == CHAR_HEAD && parent <= CHAR && chunk(b, i) == Some(CHAR_TYPE) {
+                // `<characteristic type="…">` or `<characteristic type="…"/>`.
+                let mark = self.scratch.len();
+                let (ty, j) = value(self, text, i + CHAR_TYPE.len())?;
+                let empty = match b.get(j) {
+                    Some(b'>') => Some(false),
+                    Some(b'/') if b.get(j + 1) == Some(&b'>') => Some(true),
+                    _ => None,
+                };
+                if let Some(empty) = empty {
+                    if !st.count(self.stack.len(), limits) {
+                        return None;
+                    }
+                    let at = self.items.len() as u32;
+                    self.spans.push(ty);
+                    self.items.push(Item::Char { content: false });
+                    if empty {
+                        self.items.push(Item::End { content: false });
+                        i = j + 2;
+                    } else {
+                        self.stack.push((CHAR, at));
+                        parent = CHAR;
+                        i = j + 1;
+                    }
+                    continue;
+                }
+                self.scratch.truncate(mark);
+            } else if w == END_HEAD && parent == CHAR && chunk(b, i) == Some(CHAR_END) {
+                let (_, at) = self.stack.pop()?;
+                end_char(self, at);
+                parent = self.stack.last().map_or(NONE, |&(k, _)| k);
+                i += CHAR_END.len();
+                continue;
+            }
+            (i, st) = tag(self, text, i, st, limits)?;
+            parent = self.stack.last().map_or(NONE, |&(k, _)| k);
+        }
     }
 }
 
@@ -200,24 +385,7 @@ struct Scan<'a> {
 impl<'a> Scan<'a> {
     #[inline]
     fn skip_space(&mut self) {
-        // Indentation is runs of spaces: eight bytes at a time, then one at a time for
-        // the other whitespace bytes (a local cursor stays in a register).
-        let (b, mut i) = (self.b, self.i);
-        loop {
-            while let Some(w) = word(b, i) {
-                let w = w ^ (LO * u64::from(b' '));
-                if w != 0 {
-                    i += (w.trailing_zeros() / 8) as usize;
-                    break;
-                }
-                i += 8;
-            }
-            match b.get(i) {
-                Some(&c) if is_xml_space(c) => i += 1,
-                _ => break,
-            }
-        }
-        self.i = i;
+        self.i = skip_space(self.b, self.i);
     }
 
     #[inline]
@@ -321,29 +489,9 @@ impl<'a> Scan<'a> {
                 return None;
             }
             let start = self.i + allowed[k].len() + 2;
-            // One pass to the first quote or byte needing care; only a value with
-            // such a byte is searched again for its quote.
-            let b = self.b;
-            let end = value_stop(b, start);
-            let care = *b.get(end)? != b'"';
-            let len = if care {
-                b[end..].iter().position(|&c| c == b'"')? + (end - start)
-            } else {
-                end - start
-            };
-            self.i = start + len + 1;
-            let raw = &self.s[start..start + len];
-            found[k] = if care {
-                if raw.bytes().any(|b| b == b'<' || b == b'>') {
-                    return None;
-                }
-                let v = unescape_attr(raw, false).ok()?;
-                let s0 = f.scratch.len();
-                f.scratch.push_str(&v);
-                (s0 as u32 | SCRATCH, f.scratch.len() as u32)
-            } else {
-                (start as u32, (start + len) as u32)
-            };
+            let (span, next) = value(f, self.s, start)?;
+            found[k] = span;
+            self.i = next;
             seen[k] = true;
         };
         for k in 0..N {
@@ -353,114 +501,135 @@ impl<'a> Scan<'a> {
         }
         Some((seen, empty))
     }
-
-    fn body(&mut self, f: &mut Flat, limits: &XmlLimits) -> Option<()> {
-        if self.b[self.i..].starts_with(b"<?") {
-            if !DECLS.iter().any(|d| self.eat(d)) {
-                return None;
-            }
-            self.skip_space();
-        }
-        if self.b[self.i..].starts_with(b"<!") {
-            // The PROV DOCTYPE, with any XML whitespace between its parts.
-            for (k, part) in DOCTYPE.iter().enumerate() {
-                let before = self.i;
-                self.skip_space();
-                let spaced = self.i > before;
-                if (k > 0 && k < DOCTYPE.len() - 1 && !spaced) || !self.eat(part) {
-                    return None;
-                }
-            }
-            self.skip_space();
-        }
-        let mut root_seen = false;
-        let mut elements = 0usize;
-        loop {
-            self.skip_space();
-            if self.i == self.b.len() {
-                return (root_seen && f.stack.is_empty()).then_some(());
-            }
-            if !self.eat("<") {
-                return None;
-            }
-            if self.eat("/") {
-                let &(open, at) = f.stack.last()?;
-                if !self.eat_name(open) || !self.eat(">") {
-                    return None;
-                }
-                close(f, open, at);
-                continue;
-            }
-            elements += 1;
-            if elements > limits.max_elements || f.stack.len() >= limits.max_depth {
-                return None;
-            }
-            let element = self.element();
-            let at = f.items.len() as u32;
-            let (kind, empty) = if element == Some(ROOT) {
-                if root_seen {
-                    return None;
-                }
-                root_seen = true;
-                let ([version], empty) = self.attributes(f, ["version"])?;
-                f.items.push(Item::Root {
-                    version,
-                    content: false,
-                });
-                (ROOT, empty)
-            } else if element == Some(CHAR) {
-                let &(parent, p) = f.stack.last()?;
-                if parent == PARM {
-                    return None;
-                }
-                let ([kind], empty) = self.attributes(f, ["type"])?;
-                if !kind {
-                    return None;
-                }
-                set_content(&mut f.items[p as usize]);
-                f.items.push(Item::Char { content: false });
-                (CHAR, empty)
-            } else if element == Some(PARM) {
-                let &(parent, p) = f.stack.last()?;
-                if parent != CHAR {
-                    return None;
-                }
-                let ([name, value], empty) = self.attributes(f, ["name", "value"])?;
-                if !name {
-                    return None;
-                }
-                set_content(&mut f.items[p as usize]);
-                f.items.push(Item::Parm { value });
-                (PARM, empty)
-            } else {
-                return None;
-            };
-            if empty {
-                close(f, kind, at);
-            } else {
-                f.stack.push((kind, at));
-            }
-        }
-    }
 }
 
-#[inline]
-fn set_content(item: &mut Item) {
-    match item {
-        Item::Root { content, .. } | Item::Char { content } => *content = true,
-        Item::Parm { .. } | Item::End { .. } => {}
+/// The declaration and DOCTYPE, if present, and the whitespace after them: the index
+/// after them.
+fn prolog(text: &str, i: usize) -> Option<usize> {
+    let mut s = Scan {
+        s: text,
+        b: text.as_bytes(),
+        i,
+    };
+    if s.b[s.i..].starts_with(b"<?") {
+        if !DECLS.iter().any(|d| s.eat(d)) {
+            return None;
+        }
+        s.skip_space();
     }
+    if s.b[s.i..].starts_with(b"<!") {
+        // The PROV DOCTYPE, with any XML whitespace between its parts.
+        for (k, part) in DOCTYPE.iter().enumerate() {
+            let before = s.i;
+            s.skip_space();
+            let spaced = s.i > before;
+            if (k > 0 && k < DOCTYPE.len() - 1 && !spaced) || !s.eat(part) {
+                return None;
+            }
+        }
+        s.skip_space();
+    }
+    Some(s.i)
+}
+
+/// One tag at `i` (which holds something other than whitespace), in any spelling the
+/// plain shape allows: the index after it and the new state.
+#[inline(never)]
+fn tag(
+    f: &mut Flat,
+    text: &str,
+    i: usize,
+    mut st: State,
+    limits: &XmlLimits,
+) -> Option<(usize, State)> {
+    let mut s = Scan {
+        s: text,
+        b: text.as_bytes(),
+        i,
+    };
+    if !s.eat("<") {
+        return None;
+    }
+    if s.eat("/") {
+        let &(open, at) = f.stack.last()?;
+        if !s.eat_name(open) || !s.eat(">") {
+            return None;
+        }
+        close(f, open, at);
+        return Some((s.i, st));
+    }
+    if !st.count(f.stack.len(), limits) {
+        return None;
+    }
+    let element = s.element();
+    let at = f.items.len() as u32;
+    let parent = f.stack.last().map_or(NONE, |&(k, _)| k);
+    let (kind, empty) = if element == Some(ROOT) {
+        if st.root_seen {
+            return None;
+        }
+        st.root_seen = true;
+        let ([version], empty) = s.attributes(f, ["version"])?;
+        f.items.push(Item::Root {
+            version,
+            content: false,
+        });
+        (ROOT, empty)
+    } else if element == Some(CHAR) {
+        if parent != ROOT && parent != CHAR {
+            return None;
+        }
+        let ([kind], empty) = s.attributes(f, ["type"])?;
+        if !kind {
+            return None;
+        }
+        f.items.push(Item::Char { content: false });
+        (CHAR, empty)
+    } else if element == Some(PARM) {
+        if parent != CHAR {
+            return None;
+        }
+        let ([name, value], empty) = s.attributes(f, ["name", "value"])?;
+        if !name {
+            return None;
+        }
+        f.items.push(Item::Parm { value });
+        (PARM, empty)
+    } else {
+        return None;
+    };
+    if empty {
+        close(f, kind, at);
+    } else {
+        f.stack.push((kind, at));
+    }
+    Some((s.i, st))
+}
+
+/// Ends the characteristic whose item is `at`: it has content if any item followed.
+#[inline(always)]
+fn end_char(f: &mut Flat, at: u32) {
+    let content = f.items.len() > at as usize + 1;
+    if let Some(item) = f.items.get_mut(at as usize) {
+        *item = Item::Char { content };
+    }
+    f.items.push(Item::End { content });
 }
 
 /// Closes element `kind` opened at item `at` (popping it if it was pushed).
-#[inline]
 fn close(f: &mut Flat, kind: u8, at: u32) {
     if f.stack.last() == Some(&(kind, at)) {
         f.stack.pop();
     }
-    if kind == CHAR {
-        let content = matches!(f.items[at as usize], Item::Char { content: true });
-        f.items.push(Item::End { content });
+    match kind {
+        CHAR => end_char(f, at),
+        ROOT => {
+            let content = f.items.len() > at as usize + 1;
+            if let Some(Item::Root { content: c, .. }) = f.items.get_mut(at as usize) {
+                *c = content;
+            }
+        }
+        _ => {}
     }
 }
 
