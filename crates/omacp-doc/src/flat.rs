@@ -272,6 +272,12 @@ impl Flat {
     /// of the plain shape, or is not a valid document, or exceeds `limits`: then the
     /// caller must use [`crate::xml::parse_with_limits`].
     pub fn parse(&mut self, text: &str, limits: &XmlLimits) -> bool {
+        self.parse_as::<true>(text, limits)
+    }
+
+    /// [`Flat::parse`], with or without the whole-tag shortcuts (see `read`).
+    #[inline(always)]
+    fn parse_as<const FAST: bool>(&mut self, text: &str, limits: &XmlLimits) -> bool {
         self.items.clear();
         self.spans.clear();
         self.scratch.clear();
@@ -281,7 +287,7 @@ impl Flat {
             return false;
         }
         let base = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
-        self.read::<true>(text, base, limits).is_some()
+        self.read::<FAST>(text, base, limits).is_some()
     }
 
     /// Reads `text` from `i` (after any BOM). With `FAST`, the usual prolog and tags
@@ -764,6 +770,372 @@ mod tests {
             },
         ] {
             assert!(!f.parse(text, &limits));
+        }
+    }
+
+    /// Reads `text` with and without the whole-tag shortcuts: both decide the same and
+    /// give the same items and strings, and an accepted text gives what `xml::parse`
+    /// builds. Returns whether it was accepted.
+    fn agree(text: &str, limits: &XmlLimits) -> bool {
+        let mut fast = Flat::new();
+        let mut slow = Flat::new();
+        let ok = fast.parse(text, limits);
+        assert_eq!(ok, slow.parse_as::<false>(text, limits), "{text:?}");
+        if ok {
+            assert_eq!(fast.items(), slow.items(), "{text:?}");
+            assert!(fast.strings(text).eq(slow.strings(text)), "{text:?}");
+            assert_eq!(
+                xml::parse_with_limits(text, limits).as_ref(),
+                Ok(&to_document(&fast, text)),
+                "{text:?}"
+            );
+        }
+        ok
+    }
+
+    // Spellings at and next to the ones `read` takes whole (the first of each list).
+    const PARMS: &[&str] = &[
+        "<parm name=\"{n}\" value=\"{v}\"/>",
+        "<parm name=\"{n}\"/>",
+        "<parm name=\"{n}\" value=\"{v}\" />",
+        "<parm name=\"{n}\" value=\"{v}\"/ >",
+        "<parm name=\"{n}\" />",
+        "<parm name=\"{n}\"/ >",
+        "<parm name=\"{n}\" value=\"{v}\">",
+        "<parm name=\"{n}\" value=\"{v}\"></parm>",
+        "<parm name=\"{n}\">\n  </parm>",
+        "<parm name=\"{n}\" value=\"{v}\"></parm >",
+        "<parm name=\"{n}\"  value=\"{v}\"/>",
+        "<parm name=\"{n}\"\tvalue=\"{v}\"/>",
+        "<parm name=\"{n}\"\r\n value=\"{v}\"/>",
+        "<parm name=\"{n}\"value=\"{v}\"/>",
+        "<parm\tname=\"{n}\" value=\"{v}\"/>",
+        "<parm  name=\"{n}\"/>",
+        "<parm\nname=\"{n}\"/>",
+        "<parm value=\"{v}\" name=\"{n}\"/>",
+        "<parm value=\"{v}\"/>",
+        "<parm/>",
+        "<parm />",
+        "<parmx name=\"{n}\"/>",
+        "<parm name=\"{n}\" valuex=\"{v}\"/>",
+        "<parm name=\"{n}\" valu=\"{v}\"/>",
+        "<parm name=\"{n}\" value=\"{v}\" value=\"{v}\"/>",
+        "<parm name=\"{n}\" name=\"{n}\"/>",
+        "<parm namex=\"{n}\"/>",
+        "<parm name='{n}'/>",
+        "<parm name=\"{n}\" value='{v}'/>",
+        "<parm name = \"{n}\"/>",
+        "<parm name=\"{n}\" value=\"{v}\" x=\"y\"/>",
+        "<parm name=\"{n}\" value=\"{v}\"/",
+        "<parm name=\"{n}\" value=\"{v}\"",
+        "<parm name=\"{n}\" value=\"",
+        "<parm name=\"{n}",
+        "<Parm name=\"{n}\"/>",
+        "<parm name=\"{n}\" value=\"{v}\"/><characteristic type=\"{v}\"/>",
+    ];
+    const OPENS: &[&str] = &[
+        "<characteristic type=\"{t}\">",
+        "<characteristic type=\"{t}\" >",
+        "<characteristic  type=\"{t}\">",
+        "<characteristic\ttype=\"{t}\">",
+        "<characteristic\r\ntype=\"{t}\">",
+        "<characteristic type=\"{t}\"\n>",
+        "<characteristicX type=\"{t}\">",
+        "<characteristi type=\"{t}\">",
+        "<characteristic type='{t}'>",
+        "<characteristic type=\"{t}\" type=\"{t}\">",
+        "<characteristic type=\"{t}\" name=\"{t}\">",
+        "<characteristic typ=\"{t}\">",
+        "<characteristic typex=\"{t}\">",
+        "<characteristic>",
+        "<characteristic type=\"{t}\"",
+        "<characteristic type=\"{t}\"/",
+        "<characteristic type=\"{t}",
+    ];
+    const EMPTIES: &[&str] = &[
+        "<characteristic type=\"{t}\"/>",
+        "<characteristic type=\"{t}\" />",
+        "<characteristic type=\"{t}\"/ >",
+        "<characteristic type=\"{t}\"></characteristic>",
+        "<characteristic/>",
+        "<characteristicX type=\"{t}\"/>",
+    ];
+    const ENDS: &[&str] = &[
+        "</characteristic>",
+        "</characteristic >",
+        "</characteristic\n>",
+        "</characteristicX>",
+        "</characteristi>",
+        "</ characteristic>",
+        "</characteristic",
+        "</characteristic>>",
+        "</parm>",
+        "</wap-provisioningdoc>",
+    ];
+    const PROLOGS: &[&str] = &[
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE wap-provisioningdoc PUBLIC \"-//WAPFORUM//DTD PROV 1.0//EN\" \"http://www.wapforum.org/DTD/prov.dtd\">\n",
+        "\u{FEFF}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE wap-provisioningdoc PUBLIC \"-//WAPFORUM//DTD PROV 1.0//EN\" \"http://www.wapforum.org/DTD/prov.dtd\">",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><!DOCTYPE wap-provisioningdoc PUBLIC \"-//WAPFORUM//DTD PROV 1.0//EN\" \"http://www.wapforum.org/DTD/prov.dtd\">\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n<!DOCTYPE wap-provisioningdoc\r\n PUBLIC \"-//WAPFORUM//DTD PROV 1.0//EN\"\r\n \"http://www.wapforum.org/DTD/prov.dtd\" >\r\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE wap-provisioningdoc PUBLIC \"-//WAPFORUM//DTD PROV 1.0//EN\" \"http://www.wapforum.org/DTD/prov.dtd\"\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE wap-provisioningdoc PUBLIC \"-//WAPFORUM//DTD PROV 1.0//EN\"\"http://www.wapforum.org/DTD/prov.dtd\">\n",
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!DOCTYPE wap-provisioningdoc PUBLIC \"-//WAPFORUM//DTD PROV 1.0//EN\" \"http://www.wapforum.org/DTD/prov.dtd\">\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE wap-provisioningdoc PUBLIC \"-//WAPFORUM//DTD PROV 1.0//EN\" \"http://www.wapforum.org/DTD/prov.dtd\">\n<!-- c -->\n",
+        "<?xml version=\"1.0\"?>\n",
+        "",
+    ];
+    const SPACES: &[&str] = &[
+        "\n  ",
+        "",
+        " ",
+        "\n",
+        "\n            ",
+        "\r\n    ",
+        "\t",
+        "\n\t ",
+        "\n \n",
+        "\n\r ",
+    ];
+    const VALUES: &[&str] = &[
+        "PXLOGICAL",
+        "",
+        "A",
+        "Operator Internet Proxy",
+        "http://portal.operator.example/home/",
+        "a&amp;b",
+        "x&#10;y",
+        "caf\u{e9}",
+        "\u{FEFF}x",
+        "a\tb",
+        "a'b",
+        // Values the reader declines.
+        "a<b",
+        "a>b",
+        "&bogus;",
+        "x\u{FFFE}",
+    ];
+
+    /// A document with `inner` inside a characteristic between other children.
+    fn with_inner(prolog: &str, space: &str, inner: &str) -> String {
+        let s = space;
+        format!(
+            "{prolog}<wap-provisioningdoc version=\"1.0\">{s}<characteristic type=\"A\">{s}<parm name=\"P\" value=\"1\"/>{s}{inner}{s}<parm name=\"Q\"/>{s}</characteristic>{s}</wap-provisioningdoc>{s}"
+        )
+    }
+
+    /// Documents with `inner` where none of the tags may be: directly in the root,
+    /// inside a parm, before and after the root.
+    fn out_of_place(prolog: &str, space: &str, inner: &str) -> [String; 4] {
+        let s = space;
+        let root = "<wap-provisioningdoc version=\"1.0\">";
+        let end = "</wap-provisioningdoc>";
+        [
+            format!("{prolog}{root}{s}{inner}{s}{end}"),
+            format!(
+                "{prolog}{root}{s}<characteristic type=\"A\">{s}<parm name=\"P\">{inner}</parm>{s}</characteristic>{s}{end}"
+            ),
+            format!("{prolog}{inner}{s}{root}{end}"),
+            format!("{prolog}{root}{s}{end}{s}{inner}"),
+        ]
+    }
+
+    fn fill(t: &str, n: &str, v: &str) -> String {
+        t.replace("{n}", n).replace("{v}", v).replace("{t}", n)
+    }
+
+    /// Each spelling in each of many places, and where it may not be; and every cut of
+    /// the spellings, and every one-byte deletion of them.
+    #[test]
+    fn near_shapes_agree() {
+        let lim = XmlLimits::DEFAULT;
+        let mut inners = Vec::new();
+        for n in VALUES {
+            for v in [VALUES[0], VALUES[1], n] {
+                for t in PARMS.iter().chain(EMPTIES) {
+                    inners.push(fill(t, n, v));
+                }
+                for o in OPENS {
+                    for e in ENDS {
+                        inners.push(format!(
+                            "{}\n <parm name=\"{v}\"/>{}",
+                            fill(o, n, v),
+                            fill(e, n, v)
+                        ));
+                        inners.push(format!("{}{}", fill(o, n, v), fill(e, n, v)));
+                    }
+                }
+            }
+        }
+        let mut accepted = 0;
+        for inner in &inners {
+            for space in SPACES {
+                accepted += usize::from(agree(&with_inner(PROLOGS[0], space, inner), &lim));
+            }
+            for space in &SPACES[..2] {
+                for text in out_of_place(PROLOGS[0], space, inner) {
+                    agree(&text, &lim);
+                }
+            }
+        }
+        // The whole-tag spellings are accepted (and many others).
+        assert!(accepted > 0);
+        for t in [PARMS[0], PARMS[1], EMPTIES[0]] {
+            assert!(agree(
+                &with_inner(PROLOGS[0], "\n", &fill(t, "N", "V")),
+                &lim
+            ));
+        }
+        let open_end = format!("{}{}", fill(OPENS[0], "N", "V"), ENDS[0]);
+        assert!(agree(&with_inner(PROLOGS[0], "\n", &open_end), &lim));
+        for prolog in PROLOGS {
+            for inner in [&inners[0], &inners[1]] {
+                agree(&with_inner(prolog, "\n", inner), &lim);
+            }
+        }
+        for t in PARMS.iter().chain(OPENS).chain(EMPTIES).chain(ENDS) {
+            let text = with_inner(PROLOGS[0], "\n", &fill(t, "N", "V"));
+            let start = text.find("<parm name=\"P\" value=\"1\"/>").unwrap();
+            for cut in start..text.len() {
+                if let (Some(a), Some(b)) = (text.get(..cut), text.get(cut + 1..)) {
+                    agree(a, &lim);
+                    agree(&format!("{a}{b}"), &lim);
+                }
+            }
+        }
+    }
+
+    /// Limits decline the same way on both paths, whichever element reaches them.
+    #[test]
+    fn limits_agree() {
+        let text = with_inner(
+            PROLOGS[0],
+            "\n",
+            "<characteristic type=\"B\"><characteristic type=\"C\"><parm name=\"N\"/></characteristic><characteristic type=\"D\"/></characteristic>",
+        );
+        for depth in 1..6 {
+            for elements in 1..10 {
+                let limits = XmlLimits {
+                    max_depth: depth,
+                    max_elements: elements,
+                    ..XmlLimits::DEFAULT
+                };
+                agree(&text, &limits);
+            }
+        }
+    }
+
+    /// `skip_space` stops where a byte-at-a-time scan stops, on every short mix of
+    /// whitespace and other bytes.
+    #[test]
+    fn skip_space_on_short_mixes() {
+        let alphabet = [b' ', b'\n', b'\t', b'\r', b'<', 0x0B];
+        for len in 0..=7u32 {
+            for mut code in 0..alphabet.len().pow(len) {
+                let mut v = Vec::new();
+                for _ in 0..len {
+                    v.push(alphabet[code % alphabet.len()]);
+                    code /= alphabet.len();
+                }
+                v.extend_from_slice(b"          ");
+                v.push(b'x');
+                for start in 0..v.len() {
+                    let slow = (start..v.len())
+                        .find(|&i| !is_xml_space(v[i]))
+                        .unwrap_or(v.len());
+                    assert_eq!(skip_space(&v, start), slow, "{v:?} from {start}");
+                }
+            }
+        }
+    }
+
+    /// One generated element or end tag: which list, which spelling, which name and
+    /// value, which whitespace before it.
+    type Step = (u8, usize, usize, usize, usize);
+
+    /// A document made of `steps`, closed at the end, with `edits` applied to its bytes
+    /// (None if they break UTF-8). Out of 100 steps, about `odd` take another spelling
+    /// than the first of its list (the standard one, an ordinary value).
+    fn render(
+        prolog: usize,
+        odd: usize,
+        steps: &[Step],
+        edits: &[(usize, u8, u8)],
+    ) -> Option<String> {
+        let pick = |list: &[&'static str], k: usize| -> &'static str {
+            if k >= odd {
+                list[0]
+            } else {
+                list[k % list.len()]
+            }
+        };
+        let mut text = String::from(PROLOGS[prolog % PROLOGS.len()]);
+        // Parms need a characteristic: the steps start inside one.
+        text.push_str("<wap-provisioningdoc version=\"1.0\">\n<characteristic type=\"A\">");
+        let mut depth = 1;
+        for &(op, k, n, v, s) in steps {
+            text.push_str(pick(SPACES, s));
+            // Names: any value; ordinary ones most of the time.
+            let n = if n >= odd {
+                n % (VALUES.len() - 4)
+            } else {
+                n % VALUES.len()
+            };
+            let (n, v) = (VALUES[n], pick(VALUES, v));
+            match op {
+                0 => text.push_str(&fill(pick(PARMS, k), n, v)),
+                1 => {
+                    text.push_str(&fill(pick(OPENS, k), n, v));
+                    depth += 1;
+                }
+                2 => text.push_str(&fill(pick(EMPTIES, k), n, v)),
+                _ if depth > 1 => {
+                    text.push_str(pick(ENDS, k));
+                    depth -= 1;
+                }
+                _ => {}
+            }
+        }
+        for _ in 0..depth {
+            text.push_str("\n</characteristic>");
+        }
+        text.push_str("\n</wap-provisioningdoc>\n");
+        let mut bytes = text.into_bytes();
+        for &(at, op, byte) in edits {
+            let at = at % (bytes.len() + 1);
+            match op % 3 {
+                0 if at < bytes.len() => {
+                    bytes.remove(at);
+                }
+                1 => bytes.insert(at, byte),
+                _ if at < bytes.len() => bytes[at] = byte,
+                _ => {}
+            }
+        }
+        String::from_utf8(bytes).ok()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        /// Generated documents of mixed spellings, some edited: both paths agree, and
+        /// agree with the parser.
+        #[test]
+        fn generated_spellings_agree(
+            prolog in 0..PROLOGS.len() * 3,
+            odd in 0..40usize,
+            steps in proptest::collection::vec(
+                (0u8..4, 0..100usize, 0..100usize, 0..100usize, 0..100usize), 0..24),
+            edits in proptest::collection::vec(
+                (0..10_000usize, 0u8..6, proptest::sample::select(
+                    &b" \t\r\n<>/=\"'&xa\x01"[..])), 0..3),
+        ) {
+            // Most documents get the standard prolog.
+            let prolog = if prolog >= PROLOGS.len() { 0 } else { prolog };
+            let edits = &edits[..edits.len().saturating_sub(1)];
+            if let Some(text) = render(prolog, odd, &steps, edits) {
+                agree(&text, &XmlLimits::DEFAULT);
+                agree(&text, &XmlLimits { max_depth: 3, max_elements: 12, ..XmlLimits::DEFAULT });
+            }
         }
     }
 }
