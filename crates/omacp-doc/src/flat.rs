@@ -82,30 +82,33 @@ fn word(b: &[u8], i: usize) -> Option<u64> {
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
-/// High bit of each byte of `w` equal to `c`. A borrow can mark a byte above a true
-/// match, never below one, so the lowest mark is exact.
-#[inline]
-fn eq_bytes(w: u64, c: u8) -> u64 {
-    let y = w ^ (LO * u64::from(c));
-    y.wrapping_sub(LO) & !y & HI
+/// Whether `c` is an ASCII byte [`VALUE_CLASS`] calls ordinary.
+#[inline(always)]
+fn plain(c: u8) -> bool {
+    c < 0x80 && VALUE_CLASS[c as usize] == 0
 }
 
-/// The first index from `i` whose byte is not an ordinary value byte (see
-/// [`VALUE_CLASS`]), or `b.len()`: eight bytes at a time, the tail one at a time.
+/// The first index from `i` whose byte is not [`plain`], or `b.len()`: eight bytes at a
+/// time, the tail one at a time.
 #[inline]
 fn value_stop(b: &[u8], mut i: usize) -> usize {
     while let Some(w) = word(b, i) {
-        // `"`/`&` differ only in bit 2, `<`/`>` only in bit 1; a byte < 0x20 borrows.
-        let m = eq_bytes(w | (LO * 0x04), b'&')
-            | eq_bytes(w | (LO * 0x02), b'>')
-            | eq_bytes(w, 0xEF)
-            | (w.wrapping_sub(LO * 0x20) & !w & HI);
+        // `"`/`&` differ only in bit 2, `<`/`>` only in bit 1; a byte < 0x20 borrows. A
+        // byte from 0x80 stops too: non-ASCII text is rare, and `other_value` then looks
+        // for 0xEF (the lead byte of U+FFFE/U+FFFF) instead of every word here.
+        let y = (w | (LO * 0x04)) ^ (LO * u64::from(b'&'));
+        let z = (w | (LO * 0x02)) ^ (LO * u64::from(b'>'));
+        let m = ((y.wrapping_sub(LO) & !y)
+            | (z.wrapping_sub(LO) & !z)
+            | (w.wrapping_sub(LO * 0x20) & !w)
+            | w)
+            & HI;
         if m != 0 {
             return i + (m.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
-    while i < b.len() && VALUE_CLASS[b[i] as usize] == 0 {
+    while i < b.len() && plain(b[i]) {
         i += 1;
     }
     i
@@ -141,6 +144,8 @@ const PARM_NAME: &[u8; 12] = b"<parm name=\"";
 const PARM_VALUE: &[u8; 8] = b" value=\"";
 const CHAR_TYPE: &[u8; 22] = b"<characteristic type=\"";
 const CHAR_END: &[u8; 17] = b"</characteristic>";
+const ROOT_VERSION: &[u8; 30] = b"<wap-provisioningdoc version=\"";
+const ROOT_END: &[u8; 22] = b"</wap-provisioningdoc>";
 
 /// The first eight bytes of `t` as a word (as [`word`] reads them).
 const fn head(t: &[u8]) -> u64 {
@@ -150,6 +155,8 @@ const PARM_HEAD: u64 = head(PARM_NAME);
 const CHAR_HEAD: u64 = head(CHAR_TYPE);
 const END_HEAD: u64 = head(CHAR_END);
 const VALUE_WORD: u64 = head(PARM_VALUE);
+const ROOT_HEAD: u64 = head(ROOT_VERSION);
+const ROOT_END_HEAD: u64 = head(ROOT_END);
 
 /// Bytes `i..i + N` of `b`, if there are `N`.
 #[inline(always)]
@@ -191,17 +198,36 @@ fn value(f: &mut Flat, text: &str, start: usize) -> Option<((u32, u32), usize)> 
     if b.get(end) == Some(&b'"') {
         Some(((start as u32, end as u32), end + 1))
     } else {
-        care_value(f, text, start, end)
+        other_value(f, text, start, end)
     }
 }
 
-/// [`value`] when the scan stopped at something other than the closing quote: the
-/// value is searched on for its quote and unescaped into the scratch buffer.
+/// [`value`] when the scan stopped at something other than the closing quote: past
+/// non-ASCII text to the next stop, and, at a byte needing care, on to the quote, the
+/// value unescaped into the scratch buffer.
 #[cold]
 #[inline(never)]
-fn care_value(f: &mut Flat, text: &str, start: usize, stop: usize) -> Option<((u32, u32), usize)> {
+fn other_value(
+    f: &mut Flat,
+    text: &str,
+    start: usize,
+    mut stop: usize,
+) -> Option<((u32, u32), usize)> {
     let b = text.as_bytes();
-    let end = stop + b.get(stop..)?.iter().position(|&c| c == b'"')?;
+    loop {
+        match *b.get(stop)? {
+            b'"' => return Some(((start as u32, stop as u32), stop + 1)),
+            0x80.. if b[stop] != 0xEF => {
+                stop += 1;
+                while b.get(stop).is_some_and(|&c| c >= 0x80 && c != 0xEF) {
+                    stop += 1;
+                }
+                stop = value_stop(b, stop);
+            }
+            _ => break,
+        }
+    }
+    let end = stop + b[stop..].iter().position(|&c| c == b'"')?;
     let raw = &text[start..end];
     if raw.bytes().any(|b| b == b'<' || b == b'>') {
         return None;
@@ -301,6 +327,8 @@ impl Flat {
         limits: &XmlLimits,
     ) -> Option<()> {
         let b = text.as_bytes();
+        // A copy the compiler keeps out of memory the pushes may write.
+        let limits = &{ *limits };
         i = match b.get(i..i + PROLOG.len()) {
             Some(p) if FAST && p == PROLOG => i + PROLOG.len(),
             _ => prolog(text, i)?,
@@ -374,6 +402,36 @@ impl Flat {
                 end_char(self, at);
                 parent = self.stack.last().map_or(NONE, |&(k, _)| k);
                 i += CHAR_END.len();
+                continue;
+            } else if w == ROOT_HEAD
+                && parent == NONE
+                && !st.root_seen
+                && chunk(b, i) == Some(ROOT_VERSION)
+            {
+                // `<wap-provisioningdoc version="…">`.
+                let mark = self.scratch.len();
+                let (version, j) = value(self, text, i + ROOT_VERSION.len())?;
+                if b.get(j) == Some(&b'>') {
+                    if !st.count(self.stack.len(), limits) {
+                        return None;
+                    }
+                    st.root_seen = true;
+                    self.stack.push((ROOT, self.items.len() as u32));
+                    self.spans.push(version);
+                    self.items.push(Item::Root {
+                        version: true,
+                        content: false,
+                    });
+                    parent = ROOT;
+                    i = j + 1;
+                    continue;
+                }
+                self.scratch.truncate(mark);
+            } else if w == ROOT_END_HEAD && parent == ROOT && chunk(b, i) == Some(ROOT_END) {
+                let &(_, at) = self.stack.last()?;
+                close(self, ROOT, at);
+                parent = NONE;
+                i += ROOT_END.len();
                 continue;
             }
             (i, st) = tag(self, text, i, st, limits)?;
@@ -729,15 +787,13 @@ mod tests {
     /// The word-at-a-time scans stop exactly where a byte-at-a-time scan stops.
     #[test]
     fn word_scans_agree_with_byte_scans() {
-        let stops = (0..=255u8).filter(|&c| VALUE_CLASS[c as usize] != 0);
+        let stops = (0..=255u8).filter(|&c| !plain(c));
         for c in stops.chain([b' ', b'\t', b'\n', b'\r', b'a']) {
             for at in 0..20 {
                 for fill in [b'a', 0xC3, b' ', b'\x7F', b'!', b'='] {
                     let mut v = vec![fill; 20];
                     v[at] = c;
-                    let slow = (3..v.len())
-                        .find(|&i| VALUE_CLASS[v[i] as usize] != 0)
-                        .unwrap_or(v.len());
+                    let slow = (3..v.len()).find(|&i| !plain(v[i])).unwrap_or(v.len());
                     assert_eq!(value_stop(&v, 3), slow, "{c:#x} at {at} in {fill:#x}");
                     let mut s = Scan { s: "", b: &v, i: 3 };
                     s.skip_space();
@@ -908,11 +964,14 @@ mod tests {
         "\u{FEFF}x",
         "a\tb",
         "a'b",
+        "\u{F8FF}\u{E9}\u{65E5}\u{672C}\u{8A9E}\u{1F600} long non-ASCII text x",
+        "\u{E9}&amp;\u{FFFD}\u{EFFF}",
         // Values the reader declines.
         "a<b",
         "a>b",
         "&bogus;",
         "x\u{FFFE}",
+        "\u{E9}\u{FFFF}",
     ];
 
     /// A document with `inner` inside a characteristic between other children.
@@ -1004,6 +1063,72 @@ mod tests {
         }
     }
 
+    const ROOTS: &[&str] = &[
+        "<wap-provisioningdoc version=\"{v}\">",
+        "<wap-provisioningdoc>",
+        "<wap-provisioningdoc version=\"{v}\" >",
+        "<wap-provisioningdoc  version=\"{v}\">",
+        "<wap-provisioningdoc\tversion=\"{v}\">",
+        "<wap-provisioningdoc version=\"{v}\"/>",
+        "<wap-provisioningdoc version=\"{v}\" version=\"{v}\">",
+        "<wap-provisioningdoc version='{v}'>",
+        "<wap-provisioningdoc versio=\"{v}\">",
+        "<wap-provisioningdocx version=\"{v}\">",
+        "<wap-provisioningdoc version=\"{v}\"",
+    ];
+    const ROOT_ENDS: &[&str] = &[
+        "</wap-provisioningdoc>",
+        "</wap-provisioningdoc >",
+        "</wap-provisioningdocx>",
+        "</wap-provisioningdoc",
+        "</wap-provisioningdoc>>",
+        "</wap-provisioningdoc></wap-provisioningdoc>",
+        "</wap-provisioningdoc><wap-provisioningdoc version=\"1.0\">",
+        "</wap-provisioningdoc><wap-provisioningdoc version=\"1.0\"></wap-provisioningdoc>",
+    ];
+
+    /// The root's spellings, with each body and end tag; and every cut and one-byte
+    /// deletion of them.
+    #[test]
+    fn root_spellings_agree() {
+        let lim = XmlLimits::DEFAULT;
+        let bodies = [
+            "",
+            "<characteristic type=\"A\"/>",
+            "<characteristic type=\"A\"><parm name=\"N\"/></characteristic>",
+            "<wap-provisioningdoc version=\"1.0\"></wap-provisioningdoc>",
+            "<parm name=\"N\"/>",
+        ];
+        let mut texts = Vec::new();
+        for prolog in [PROLOGS[0], PROLOGS[1], PROLOGS[9]] {
+            for root in ROOTS {
+                for v in VALUES {
+                    for body in bodies {
+                        for end in ROOT_ENDS {
+                            for s in ["\n", "", "\r\n\t"] {
+                                texts.push(format!(
+                                    "{prolog}{}{s}{body}{s}{end}{s}",
+                                    fill(root, v, v)
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let accepted = texts.iter().filter(|t| agree(t, &lim)).count();
+        assert!(accepted > 0);
+        for (root, end) in ROOTS.iter().zip(ROOT_ENDS) {
+            let text = format!("{}\n{}{}", PROLOGS[0], fill(root, "1.0", "1.0"), end);
+            for cut in PROLOGS[0].len()..text.len() {
+                if let (Some(a), Some(b)) = (text.get(..cut), text.get(cut + 1..)) {
+                    agree(a, &lim);
+                    agree(&format!("{a}{b}"), &lim);
+                }
+            }
+        }
+    }
+
     /// Limits decline the same way on both paths, whichever element reaches them.
     #[test]
     fn limits_agree() {
@@ -1057,6 +1182,7 @@ mod tests {
     /// than the first of its list (the standard one, an ordinary value).
     fn render(
         prolog: usize,
+        root: usize,
         odd: usize,
         steps: &[Step],
         edits: &[(usize, u8, u8)],
@@ -1069,14 +1195,15 @@ mod tests {
             }
         };
         let mut text = String::from(PROLOGS[prolog % PROLOGS.len()]);
+        text.push_str(&fill(pick(ROOTS, root), "1.0", "1.0"));
         // Parms need a characteristic: the steps start inside one.
-        text.push_str("<wap-provisioningdoc version=\"1.0\">\n<characteristic type=\"A\">");
+        text.push_str("\n<characteristic type=\"A\">");
         let mut depth = 1;
         for &(op, k, n, v, s) in steps {
             text.push_str(pick(SPACES, s));
             // Names: any value; ordinary ones most of the time.
             let n = if n >= odd {
-                n % (VALUES.len() - 4)
+                n % (VALUES.len() - 5)
             } else {
                 n % VALUES.len()
             };
@@ -1098,7 +1225,9 @@ mod tests {
         for _ in 0..depth {
             text.push_str("\n</characteristic>");
         }
-        text.push_str("\n</wap-provisioningdoc>\n");
+        text.push('\n');
+        text.push_str(pick(ROOT_ENDS, root));
+        text.push('\n');
         let mut bytes = text.into_bytes();
         for &(at, op, byte) in edits {
             let at = at % (bytes.len() + 1);
@@ -1123,6 +1252,7 @@ mod tests {
         fn generated_spellings_agree(
             prolog in 0..PROLOGS.len() * 3,
             odd in 0..40usize,
+            root in 0..100usize,
             steps in proptest::collection::vec(
                 (0u8..4, 0..100usize, 0..100usize, 0..100usize, 0..100usize), 0..24),
             edits in proptest::collection::vec(
@@ -1132,7 +1262,7 @@ mod tests {
             // Most documents get the standard prolog.
             let prolog = if prolog >= PROLOGS.len() { 0 } else { prolog };
             let edits = &edits[..edits.len().saturating_sub(1)];
-            if let Some(text) = render(prolog, odd, &steps, edits) {
+            if let Some(text) = render(prolog, root, odd, &steps, edits) {
                 agree(&text, &XmlLimits::DEFAULT);
                 agree(&text, &XmlLimits { max_depth: 3, max_elements: 12, ..XmlLimits::DEFAULT });
             }
