@@ -167,11 +167,21 @@ fn chunk<const N: usize>(b: &[u8], i: usize) -> Option<&[u8; N]> {
 /// The first index from `i` that is not XML whitespace, or `b.len()`.
 #[inline(always)]
 fn skip_space(b: &[u8], mut i: usize) -> usize {
-    // Between tags there is usually a line break, then indentation of spaces: the
-    // break is taken first, the spaces eight bytes at a time, other whitespace one
-    // byte at a time.
-    if b.get(i) == Some(&b'\n') {
-        i += 1;
+    // Between tags there is usually a line break, then indentation of spaces: one word
+    // with a leading break masked out usually reaches the next tag; longer runs and other
+    // whitespace go on eight spaces, or one byte, at a time.
+    if let Some(w) = word(b, i) {
+        let lf = u64::from(w as u8 == b'\n') * 0xFF;
+        let x = (w ^ (LO * u64::from(b' '))) & !lf;
+        if x == 0 {
+            i += 8;
+        } else {
+            i += (x.trailing_zeros() / 8) as usize;
+            match b.get(i) {
+                Some(&c) if is_xml_space(c) => {}
+                _ => return i,
+            }
+        }
     }
     loop {
         while let Some(w) = word(b, i) {
