@@ -227,8 +227,8 @@ fn other_value(
     loop {
         match *b.get(stop)? {
             b'"' => return Some(((start as u32, stop as u32), stop + 1)),
-            0x80.. if b[stop] != 0xEF => {
-                stop += 1;
+            // Non-ASCII text: stepped over, then the scan goes on.
+            c if c >= 0x80 && c != 0xEF => {
                 while b.get(stop).is_some_and(|&c| c >= 0x80 && c != 0xEF) {
                     stop += 1;
                 }
@@ -337,8 +337,6 @@ impl Flat {
         limits: &XmlLimits,
     ) -> Option<()> {
         let b = text.as_bytes();
-        // A copy the compiler keeps out of memory the pushes may write.
-        let limits = &{ *limits };
         i = match b.get(i..i + PROLOG.len()) {
             Some(p) if FAST && p == PROLOG => i + PROLOG.len(),
             _ => prolog(text, i)?,
@@ -356,7 +354,10 @@ impl Flat {
             }
             let w = if FAST { word(b, i).unwrap_or(0) } else { 0 };
             if w == PARM_HEAD && parent == CHAR && chunk(b, i) == Some(PARM_NAME) {
-                // `<parm name="…"/>` or `<parm name="…" value="…"/>`.
+                // `<parm name="…"/>` or `<parm name="…" value="…"/>`. A value declined
+                // here would be declined by `tag` too: it reads the same bytes as the
+                // same attribute. The limits are checked once the shape is certain
+                // (either check failing declines, so their order does not matter).
                 let mark = self.scratch.len();
                 let (name, j) = value(self, text, i + PARM_NAME.len())?;
                 let (val, end) = if word(b, j) == Some(VALUE_WORD) {
@@ -379,6 +380,7 @@ impl Flat {
                     i = end + 2;
                     continue;
                 }
+                // Another spelling after all: `tag` reads it from its start.
                 self.scratch.truncate(mark);
             } else if w == CHAR_HEAD && parent <= CHAR && chunk(b, i) == Some(CHAR_TYPE) {
                 // `<characteristic type="…">` or `<characteristic type="…"/>`.
