@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0002_campaigns.sql"),
     include_str!("../../migrations/0003_messages_by_subscriber.sql"),
     include_str!("../../migrations/0004_partial_lease_indexes.sql"),
+    include_str!("../../migrations/0005_data_key.sql"),
 ];
 
 /// The schema version this binary writes.
