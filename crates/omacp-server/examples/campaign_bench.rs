@@ -227,6 +227,10 @@ async fn start(db: String, route: SmscRoute, port: u16) -> (serve::Started, Api)
     let mut cfg = omacp_server::Config::load(None, &|_| None).unwrap();
     cfg.listen = format!("127.0.0.1:{port}").parse().unwrap();
     cfg.database = Some(db);
+    // With --pg there is no SQLite file to keep the key next to.
+    cfg.data_key_file = Some(
+        std::env::temp_dir().join(format!("omacp-bench-{}/omacp-data.key", std::process::id())),
+    );
     cfg.log.level = "error".into();
     cfg.campaign.smsc = vec![route];
     cfg.campaign.batch = 1000;

@@ -23,6 +23,13 @@ flags override both):
   metrics_token               OMACP_METRICS_TOKEN            none: /metrics is open (bind it to an
                                                              internal network); set, it needs
                                                              `Authorization: Bearer <token>`
+  data_key                    OMACP_DATA_KEY                 none: read data_key_file (32 bytes,
+                                                             64 hex digits or base64; seals
+                                                             campaign PINs in the database)
+  data_key_file               OMACP_DATA_KEY_FILE            omacp-data.key next to the SQLite
+                                                             file (else next to the config file
+                                                             or in the current directory);
+                                                             created (mode 0600) on first start
   [log] format                OMACP_LOG_FORMAT               text (or json)
   [log] level                 OMACP_LOG (tracing filter)     info
   [thc] msisdn_header         OMACP_THC_MSISDN_HEADER        X-MSISDN
@@ -171,6 +178,12 @@ pub struct Config {
     pub session_ttl_secs: u64,
     /// When set, `/metrics` answers only requests bearing this token.
     pub metrics_token: Option<Secret>,
+    /// The key that seals campaign PINs in the database (`secrets`); `None` means
+    /// `data_key_file`.
+    pub data_key: Option<Secret>,
+    /// Where the data key is kept when `data_key` is not set; `None` means
+    /// [`Config::data_key_path`]'s default.
+    pub data_key_file: Option<PathBuf>,
     /// Logging.
     pub log: LogConfig,
     /// Trusted HTTP context.
@@ -190,6 +203,8 @@ impl Default for Config {
             public_url: None,
             session_ttl_secs: 12 * 3600,
             metrics_token: None,
+            data_key: None,
+            data_key_file: None,
             log: LogConfig::default(),
             thc: ThcConfig::default(),
             campaign: Default::default(),
@@ -256,6 +271,21 @@ impl Config {
                 "metrics_token",
                 "use at least 16 characters (a guessable token protects nothing)",
             ));
+        }
+        if let Some(v) = env("OMACP_DATA_KEY") {
+            c.data_key = Some(Secret(v));
+        }
+        if let Some(v) = env("OMACP_DATA_KEY_FILE") {
+            c.data_key_file = Some(PathBuf::from(v));
+        }
+        if let Some(k) = &c.data_key {
+            // A bad key is refused here, before anything is opened; the key is not kept.
+            let name = match env("OMACP_DATA_KEY") {
+                Some(_) => "OMACP_DATA_KEY",
+                None => "data_key",
+            };
+            crate::secrets::DataKey::parse(&k.0, name)
+                .map_err(|_| value_err(name, crate::secrets::KEY_FORMAT))?;
         }
         if let Some(v) = env("OMACP_LOG_FORMAT") {
             c.log.format = v;
@@ -335,6 +365,28 @@ impl Config {
         }
     }
 
+    /// The data key file: `data_key_file`, else `omacp-data.key` in the SQLite file's
+    /// directory, else in the config file's directory (or the current one).
+    pub fn data_key_path(&self) -> PathBuf {
+        const NAME: &str = "omacp-data.key";
+        if let Some(p) = &self.data_key_file {
+            return p.clone();
+        }
+        let url = self.database_url();
+        let sqlite_dir = url.strip_prefix("sqlite:").and_then(|rest| {
+            let path = rest.split('?').next().unwrap_or(rest);
+            let path = path.strip_prefix("//").unwrap_or(path);
+            (!path.is_empty() && !path.starts_with(':'))
+                .then(|| Path::new(path).parent().map(Path::to_path_buf))
+                .flatten()
+        });
+        let dir = sqlite_dir
+            .or_else(|| self.base_dir.clone())
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."));
+        dir.join(NAME)
+    }
+
     /// The base URL to show people.
     pub fn public_url(&self) -> String {
         self.public_url
@@ -374,6 +426,41 @@ mod tests {
             Config::load(None, &short),
             Err(ConfigError::Value { .. })
         ));
+    }
+
+    #[test]
+    fn data_key_is_checked_and_never_shown() {
+        let hex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        let env = |k: &str| (k == "OMACP_DATA_KEY").then(|| hex.to_string());
+        let c = Config::load(None, &env).unwrap();
+        assert_eq!(c.data_key.as_ref().unwrap().0, hex);
+        assert!(!format!("{c:?}").contains("0123456789abcdef"));
+        let bad = |k: &str| (k == "OMACP_DATA_KEY").then(|| "0123".to_string());
+        let e = Config::load(None, &bad).unwrap_err();
+        assert!(
+            e.to_string().starts_with("OMACP_DATA_KEY: not a data key"),
+            "{e}"
+        );
+        assert!(!e.to_string().contains("0123"));
+    }
+
+    #[test]
+    fn data_key_file_defaults_next_to_the_database() {
+        let mut c = Config::default();
+        assert_eq!(c.data_key_path(), PathBuf::from("./omacp-data.key"));
+        c.database = Some("sqlite:/var/lib/omacp/main.db?mode=rwc".into());
+        assert_eq!(
+            c.data_key_path(),
+            PathBuf::from("/var/lib/omacp/omacp-data.key")
+        );
+        c.database = Some("postgres://db.example/omacp".into());
+        c.base_dir = Some(PathBuf::from("/etc/omacp"));
+        assert_eq!(
+            c.data_key_path(),
+            PathBuf::from("/etc/omacp/omacp-data.key")
+        );
+        c.data_key_file = Some(PathBuf::from("/run/keys/omacp"));
+        assert_eq!(c.data_key_path(), PathBuf::from("/run/keys/omacp"));
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod config;
 pub mod csv_import;
 pub mod error;
 pub mod ops;
+pub mod secrets;
 pub mod serve;
 pub mod store;
 pub mod template;

@@ -1,12 +1,14 @@
-//! Running the server: logging, store, first-start bootstrap, the THC cache poller, and the
-//! listener (with peer addresses, which the trusted HTTP context needs).
+//! Running the server: logging, store and data key, first-start bootstrap, the THC cache
+//! poller, and the listener (with peer addresses, which the trusted HTTP context needs).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
+use zeroize::Zeroize;
 
+use crate::secrets::DataKey;
 use crate::{AppState, Config, Store, app, bootstrap, ops};
 
 /// Why the server could not run.
@@ -18,6 +20,9 @@ pub enum ServeError {
     /// An SMSC route or the sandbox could not start.
     #[error(transparent)]
     Route(#[from] crate::campaign::route::RouteError),
+    /// The data key is malformed or its file cannot be read or created.
+    #[error(transparent)]
+    Key(#[from] crate::secrets::KeyError),
     /// Binding or serving failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -51,9 +56,14 @@ pub struct Started {
 }
 
 /// Opens the store, bootstraps, binds and starts serving in the background.
-pub async fn start(cfg: Config) -> Result<Started, ServeError> {
+pub async fn start(mut cfg: Config) -> Result<Started, ServeError> {
     ops::prometheus();
     let store = Store::open(&cfg.database_url()).await?;
+    let store = store.unlock(DataKey::load(&cfg)?).await?;
+    // The cipher holds the key from here; the configuration lives as long as the server.
+    if let Some(mut k) = cfg.data_key.take() {
+        k.0.zeroize();
+    }
     let first_admin = bootstrap::ensure_first_tenant(&store).await?;
     let listener = TcpListener::bind(cfg.listen).await?;
     let addr = listener.local_addr()?;

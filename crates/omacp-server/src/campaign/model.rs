@@ -248,6 +248,23 @@ pub struct Claimed {
     pub attempts: i64,
 }
 
+// The opened PINs are wiped when the runner is done with them (docs/secrets-at-rest.md).
+impl Drop for Spec {
+    fn drop(&mut self) {
+        if let Some(p) = self.pin.as_mut() {
+            zeroize::Zeroize::zeroize(p);
+        }
+    }
+}
+
+impl Drop for Claimed {
+    fn drop(&mut self) {
+        if let Some(p) = self.pin.as_mut() {
+            zeroize::Zeroize::zeroize(p);
+        }
+    }
+}
+
 impl std::fmt::Debug for Claimed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Claimed")

@@ -18,6 +18,7 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row};
 use super::apply::{Receipt, SegOutcome};
 use super::model::{Claimed, MsgState};
 use super::store::history;
+use crate::secrets::Slot;
 use crate::store::{DbKind, Store, StoreError, from_json, now_ms};
 
 /// The one claim: up to `limit` due messages of a campaign move to `submitted` under
@@ -55,14 +56,29 @@ pub async fn claim(
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
+        let id: String = r.try_get("id")?;
+        let slot = Slot::MessagePin {
+            campaign: campaign_id,
+            message: &id,
+        };
+        // A PIN that does not open (altered, or copied from another row) fails only its
+        // message, with "no valid PIN", instead of stalling the campaign.
+        let pin = match st.open_pin(r.try_get::<Option<String>, _>("pin")?.as_deref(), slot) {
+            Ok(p) => p.map(|p| p.as_str().to_owned()),
+            Err(StoreError::Corrupt(what)) => {
+                tracing::warn!(message = %id, what, "stored PIN does not open with the data key");
+                None
+            }
+            Err(e) => return Err(e),
+        };
         out.push(Claimed {
-            id: r.try_get("id")?,
+            id,
             campaign_id: campaign_id.to_owned(),
             msisdn: r.try_get("msisdn")?,
             imsi: r.try_get("imsi")?,
             imei: r.try_get("imei")?,
             vars: from_json(&r.try_get::<String, _>("vars")?, "campaign_messages.vars")?,
-            pin: r.try_get("pin")?,
+            pin,
             attempts: r.try_get("attempts")?,
         });
     }

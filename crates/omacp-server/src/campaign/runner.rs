@@ -502,7 +502,7 @@ impl Runner {
                 b.spend(claimed.len() as f64);
             }
             let source = self.st.config.campaign.source_addr.clone();
-            for m in claimed {
+            for mut m in claimed {
                 let Some(c) = self.specs.get_mut(id) else {
                     break;
                 };
@@ -551,7 +551,8 @@ impl Runner {
                 }
                 metrics::counter!("omacp_campaign_messages_submitted_total").increment(1);
                 self.msgs.insert(
-                    m.id,
+                    // Taken, not moved: `Claimed` wipes its PIN on drop.
+                    std::mem::take(&mut m.id),
                     Track {
                         total: n,
                         accepted: 0,

@@ -7,6 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::model::{Campaign, CampaignState, MessageView, MsgState, Sec, Spec, Stats};
+use crate::secrets::Slot;
 use crate::store::{MAX_PAGE, Page, Store, StoreError, from_json, now_ms, to_json};
 use crate::template::Variable;
 
@@ -140,7 +141,7 @@ pub async fn create(
     .bind(to_json(c.campaign_vars))
     .bind(c.sec.as_str())
     .bind(c.pin_mode)
-    .bind(c.pin)
+    .bind(st.seal_pin(c.pin, Slot::CampaignPin { campaign: &c.id })?)
     .bind(c.rate)
     .bind(c.max_attempts)
     .bind(state.as_str())
@@ -179,8 +180,16 @@ pub async fn create(
         }
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (i, m) in chunk.iter().enumerate() {
+            let id = format!("{}.{:07}", c.id, chunk_no * 400 + i + 1);
+            let pin = st.seal_pin(
+                m.pin.as_deref(),
+                Slot::MessagePin {
+                    campaign: &c.id,
+                    message: &id,
+                },
+            )?;
             q = q
-                .bind(format!("{}.{:07}", c.id, chunk_no * 400 + i + 1))
+                .bind(id)
                 .bind(c.id.clone())
                 .bind(c.tenant_id.to_owned())
                 .bind(m.subscriber_id.clone())
@@ -188,7 +197,7 @@ pub async fn create(
                 .bind(m.imsi.clone())
                 .bind(m.imei.clone())
                 .bind(to_json(&m.vars))
-                .bind(m.pin.clone())
+                .bind(pin)
                 .bind(now)
                 .bind(now);
         }
@@ -435,6 +444,12 @@ pub async fn spec(st: &Store, id: &str) -> Result<Option<Spec>, StoreError> {
     .fetch_optional(&st.pool)
     .await?;
     let Some(r) = r else { return Ok(None) };
+    let pin = st
+        .open_pin(
+            r.try_get::<Option<String>, _>("pin")?.as_deref(),
+            Slot::CampaignPin { campaign: id },
+        )?
+        .map(|p| p.as_str().to_owned());
     Ok(Some(Spec {
         id: r.try_get("id")?,
         tenant_id: r.try_get("tenant_id")?,
@@ -446,7 +461,7 @@ pub async fn spec(st: &Store, id: &str) -> Result<Option<Spec>, StoreError> {
         )?,
         sec: Sec::parse(&r.try_get::<String, _>("sec")?)
             .ok_or(StoreError::Corrupt("campaigns.sec"))?,
-        pin: r.try_get("pin")?,
+        pin,
         rate: r.try_get("rate")?,
         max_attempts: r.try_get("max_attempts")?,
         state: CampaignState::parse(&r.try_get::<String, _>("state")?)
@@ -465,8 +480,8 @@ pub async fn running(st: &Store) -> Result<Vec<(String, String)>, StoreError> {
         .collect()
 }
 
-/// Every message's MSISDN and generated PIN (for the operator to hand out; audited by the
-/// caller). Empty unless the campaign generated PINs.
+/// Every message's MSISDN and generated PIN, opened (for the operator to hand out; audited
+/// by the caller). Empty unless the campaign generated PINs.
 pub async fn generated_pins(
     st: &Store,
     campaign_id: &str,
@@ -478,6 +493,15 @@ pub async fn generated_pins(
     .fetch_all(&st.pool)
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("msisdn")?, r.try_get("pin")?)))
+        .map(|r| {
+            let id: String = r.try_get("id")?;
+            let sealed: String = r.try_get("pin")?;
+            let slot = Slot::MessagePin {
+                campaign: campaign_id,
+                message: &id,
+            };
+            let pin = st.open_pin(Some(&sealed), slot)?.unwrap_or_default();
+            Ok((id, r.try_get("msisdn")?, pin.as_str().to_owned()))
+        })
         .collect()
 }

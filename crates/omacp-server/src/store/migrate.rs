@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0004_partial_lease_indexes.sql"),
     include_str!("../../migrations/0005_login_throttle.sql"),
     include_str!("../../migrations/0006_runner_routes.sql"),
+    include_str!("../../migrations/0007_data_key.sql"),
 ];
 
 /// The schema version this binary writes.

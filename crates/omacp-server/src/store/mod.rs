@@ -7,6 +7,7 @@
 //! `thc::cache`).
 
 pub mod audit;
+mod data_key;
 pub mod devices;
 pub mod idempotency;
 mod migrate;
@@ -17,6 +18,7 @@ pub mod throttle;
 pub mod users;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -57,9 +59,23 @@ pub enum StoreError {
     /// A unique key already exists.
     #[error("{0} already exists")]
     Conflict(&'static str),
-    /// Stored JSON could not be read back.
+    /// Stored JSON could not be read back, or a sealed value does not open.
     #[error("corrupt stored value in {0}")]
     Corrupt(&'static str),
+    /// The database's sealed values were written with another data key.
+    #[error(
+        "the data key (id {key}) is not this database's (id {stored}); configure the key it was \
+         written with (data_key, OMACP_DATA_KEY or data_key_file)"
+    )]
+    WrongDataKey {
+        /// Fingerprint recorded in the database.
+        stored: String,
+        /// Fingerprint of the configured key.
+        key: String,
+    },
+    /// A PIN was to be sealed or opened before [`Store::unlock`].
+    #[error("no data key: the store was opened without one")]
+    NoDataKey,
 }
 
 impl StoreError {
@@ -88,6 +104,8 @@ pub struct Store {
     pub pool: AnyPool,
     /// SQLite or PostgreSQL.
     pub kind: DbKind,
+    /// The key sealing PINs, once [`Store::unlock`] has checked it against the database.
+    pub data_key: Option<Arc<crate::secrets::DataKey>>,
 }
 
 impl Store {
@@ -114,7 +132,11 @@ impl Store {
             .max_connections(max)
             .connect_with(opts)
             .await?;
-        let store = Store { pool, kind };
+        let store = Store {
+            pool,
+            kind,
+            data_key: None,
+        };
         {
             let mut conn = store.pool.acquire().await?;
             if kind == DbKind::Sqlite {

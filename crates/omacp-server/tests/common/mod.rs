@@ -59,12 +59,22 @@ impl Db {
         }
     }
 
+    /// The data key file of the test's servers: next to the SQLite file (the default), or
+    /// one per PostgreSQL database in the temporary directory (not the current one).
+    pub fn key_file(&self) -> PathBuf {
+        match self {
+            Db::Sqlite(dir) => dir.join("omacp-data.key"),
+            Db::Pg(name) => std::env::temp_dir().join(format!("{name}.key")),
+        }
+    }
+
     pub async fn drop_db(self) {
         match self {
             Db::Sqlite(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
             Db::Pg(name) => {
+                let _ = std::fs::remove_file(std::env::temp_dir().join(format!("{name}.key")));
                 let pool = AnyPoolOptions::new()
                     .max_connections(1)
                     .connect(PG_ADMIN)
@@ -119,6 +129,7 @@ pub fn config(db: &Db) -> Config {
     let mut c = Config::load(None, &|_| None).unwrap();
     c.listen = "127.0.0.1:0".parse().unwrap();
     c.database = Some(db.url());
+    c.data_key_file = Some(db.key_file());
     c.thc.trusted_networks = vec![format!("{GATEWAY}/32").parse().unwrap()];
     c.thc.poll_ms = 100;
     c.thc.per_subscriber_rps = 1000.0;
