@@ -29,7 +29,7 @@ impl Sub {
     /// (offset 3) no APN (the profile has no default); the others one of seven APNs.
     fn nth(i: usize) -> Sub {
         let msisdn = format!("4477012{i:05}");
-        let imsi = (i % 10 != 0).then(|| format!("00101{:0>10}", &msisdn[2..]));
+        let imsi = (!i.is_multiple_of(10)).then(|| format!("00101{:0>10}", &msisdn[2..]));
         let imei = match i % 10 {
             1 => Some(format!("3500000{i:08}")),
             2 => Some(format!("3511111{i:08}")),
