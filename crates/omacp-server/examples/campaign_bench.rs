@@ -8,7 +8,11 @@
 //! `/usr/sbin`) to the same SMSC: a second server instance with a Kannel route, M
 //! subscribers, and the SMSC's submit counter timed the same way.
 //!
-//! `cargo run --release -p omacp-server --example campaign_bench -- [N] [--pg] [--kannel M]`
+//! With `--create-only`, the campaign is created paused and nothing is delivered: only the
+//! creation time (audience resolved and checked, N queue rows written) is reported.
+//!
+//! `cargo run --release -p omacp-server --example campaign_bench -- [N] [--pg] [--kannel M]
+//! [--create-only]`
 
 use std::net::TcpListener as StdListener;
 use std::process::{Child, Command, Stdio};
@@ -122,9 +126,10 @@ impl Api {
     }
 }
 
-/// CPU seconds (user + system) this process used so far, from /proc (0 elsewhere).
-fn cpu_secs() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+/// CPU seconds (user + system) a process used so far, from its `/proc/<pid>/stat` (0
+/// elsewhere).
+fn cpu_secs_of(stat: &str) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(stat) else {
         return 0.0;
     };
     // Fields after the command name (which is in parentheses): utime and stime are the
@@ -135,9 +140,49 @@ fn cpu_secs() -> f64 {
     (tick(11) + tick(12)) / 100.0
 }
 
-/// Runs one campaign for every subscriber; returns (create s, submit+ack msg/s, delivered
-/// msg/s, CPU µs per message while delivering: server, SMSC and this client together).
-async fn campaign(api: &Api, n: u64, smsc_count: &AtomicU64) -> (f64, f64, f64, f64) {
+/// CPU seconds this process used so far.
+fn cpu_secs() -> f64 {
+    cpu_secs_of("/proc/self/stat")
+}
+
+/// CPU seconds used so far by the processes named `postgres` on this machine (the local
+/// PostgreSQL server's backends; 0 when there is none or /proc is absent).
+fn postgres_cpu_secs() -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    dir.filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter(|e| {
+            std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "postgres")
+        })
+        .map(|e| cpu_secs_of(&e.path().join("stat").to_string_lossy()))
+        .sum()
+}
+
+/// One campaign's figures.
+struct Run {
+    /// Seconds from the creation request to its answer.
+    created: f64,
+    /// CPU seconds of this process (server, SMSC, client) during the creation.
+    create_cpu: f64,
+    /// CPU seconds of the local PostgreSQL processes during the creation.
+    create_pg_cpu: f64,
+    /// Messages per second submitted and acknowledged (0 when not delivered).
+    submitted: f64,
+    /// Messages per second delivered (0 when not delivered).
+    delivered: f64,
+    /// CPU µs per message while delivering.
+    cpu_per_msg: f64,
+}
+
+/// Runs one campaign for every subscriber (created paused and not delivered when `paused`).
+async fn campaign(api: &Api, n: u64, smsc_count: &AtomicU64, paused: bool) -> Run {
     let prof = api
         .post(
             "/api/v1/profiles",
@@ -146,15 +191,29 @@ async fn campaign(api: &Api, n: u64, smsc_count: &AtomicU64) -> (f64, f64, f64, 
         )
         .await;
     let base = smsc_count.load(Ordering::Relaxed);
+    let (cpu_before, pg_before) = (cpu_secs(), postgres_cpu_secs());
     let t0 = Instant::now();
     let c = api
         .post(
             "/api/v1/campaigns",
-            json!({"name": "bench", "profile_id": prof["id"], "sec": "netwpin"}),
+            json!({"name": "bench", "profile_id": prof["id"], "sec": "netwpin", "paused": paused}),
         )
         .await;
     let created = t0.elapsed().as_secs_f64();
+    let create_cpu = cpu_secs() - cpu_before;
+    let create_pg_cpu = postgres_cpu_secs() - pg_before;
     assert_eq!(c["total"].as_u64(), Some(n), "{c}");
+    let mut run = Run {
+        created,
+        create_cpu,
+        create_pg_cpu,
+        submitted: 0.0,
+        delivered: 0.0,
+        cpu_per_msg: 0.0,
+    };
+    if paused {
+        return run;
+    }
     let id = c["id"].as_str().unwrap().to_owned();
     let t1 = Instant::now();
     let cpu0 = cpu_secs();
@@ -171,8 +230,10 @@ async fn campaign(api: &Api, n: u64, smsc_count: &AtomicU64) -> (f64, f64, f64, 
             if v["stats"]["delivered"].as_u64() == Some(n) {
                 let done = t1.elapsed().as_secs_f64();
                 let sub = submitted_at.unwrap_or(done);
-                let cpu = (cpu_secs() - cpu0) * 1e6 / n as f64;
-                return (created, n as f64 / sub, n as f64 / done, cpu);
+                run.cpu_per_msg = (cpu_secs() - cpu0) * 1e6 / n as f64;
+                run.submitted = n as f64 / sub;
+                run.delivered = n as f64 / done;
+                return run;
             }
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -250,6 +311,7 @@ async fn main() {
         .position(|a| a == "--kannel")
         .and_then(|i| args.get(i + 1)?.parse().ok())
         .unwrap_or(0);
+    let create_only = args.iter().any(|a| a == "--create-only");
     let dir = std::env::temp_dir().join(format!("omacp-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let db = |tag: &str| {
@@ -283,12 +345,25 @@ async fn main() {
         "imported {n} subscribers in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let (created, sub, del, cpu) = campaign(&api, n, &count).await;
+    let r = campaign(&api, n, &count, create_only).await;
+    let backend = if pg { "PostgreSQL" } else { "SQLite" };
+    // The PostgreSQL server's CPU, when it runs here, is not in this process's figure.
+    let pg_cpu = if pg {
+        format!(" + PostgreSQL {:.2} s", r.create_pg_cpu)
+    } else {
+        String::new()
+    };
     println!(
-        "omacp  {n} messages ({}): created in {created:.1} s; submitted+acknowledged {sub:.0}/s; delivered (receipt recorded) {del:.0}/s; CPU {cpu:.0} µs/message",
-        if pg { "PostgreSQL" } else { "SQLite" }
+        "omacp  {n} messages ({backend}): created in {:.2} s (CPU: this process {:.2} s{pg_cpu})",
+        r.created, r.create_cpu
     );
-    if kannel_n > 0 {
+    if !create_only {
+        println!(
+            "omacp  {n} messages ({backend}): submitted+acknowledged {:.0}/s; delivered (receipt recorded) {:.0}/s; CPU {:.0} µs/message",
+            r.submitted, r.delivered, r.cpu_per_msg
+        );
+    }
+    if kannel_n > 0 && !create_only {
         let (_k, sendsms) = kannel(h.local_addr().port(), &dir);
         let port = free_port();
         let route = SmscRoute {
@@ -302,9 +377,10 @@ async fn main() {
         };
         let (_s2, api2) = start(db("kannel"), route, port).await;
         api2.import("4478", kannel_n as usize).await;
-        let (_, sub, del, cpu) = campaign(&api2, kannel_n, &count).await;
+        let r = campaign(&api2, kannel_n, &count, false).await;
         println!(
-            "kannel {kannel_n} messages via bearerbox: submitted+acknowledged {sub:.0}/s; delivered (DLR recorded) {del:.0}/s; CPU {cpu:.0} µs/message (omacp side)"
+            "kannel {kannel_n} messages via bearerbox: submitted+acknowledged {:.0}/s; delivered (DLR recorded) {:.0}/s; CPU {:.0} µs/message (omacp side)",
+            r.submitted, r.delivered, r.cpu_per_msg
         );
     }
     let _ = std::fs::remove_dir_all(dir);

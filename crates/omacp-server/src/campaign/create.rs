@@ -5,7 +5,7 @@
 //! Subscribers that cannot receive the campaign are left out and reported, not silently
 //! dropped; the campaign is refused only when nobody is left.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +14,7 @@ use super::model::{Claimed, Sec, Spec};
 use super::store::NewMessage;
 use crate::auth::fill_random;
 use crate::store::devices::{self, DeviceModel};
-use crate::store::subscribers::{self, Search, Subscriber};
+use crate::store::subscribers::{self, Recipient, Search};
 use crate::store::tenants::Scope;
 use crate::store::{Store, StoreError};
 use crate::template::Variable;
@@ -80,47 +80,51 @@ fn csv_msisdns(text: &str) -> Vec<String> {
     out
 }
 
+/// The audience's subscribers, in list order (for `msisdns` and `csv`) or id order; listed
+/// MSISDNs without a subscriber are reported in `skipped`. One query either way.
 async fn resolve(
     st: &Store,
     tenant_id: &str,
     a: &Audience,
     skipped: &mut Vec<Skipped>,
-) -> Result<Vec<Subscriber>, CreateError> {
+) -> Result<Vec<Recipient>, CreateError> {
     let listed = match (&a.msisdns, &a.csv) {
         (Some(m), _) => Some(m.clone()),
         (None, Some(c)) => Some(csv_msisdns(c)),
         _ => None,
     };
-    if let Some(list) = listed {
-        let mut out = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for m in list {
-            let norm = crate::thc::normalize_msisdn(&m).unwrap_or_else(|| m.clone());
-            if !seen.insert(norm.clone()) {
-                continue;
-            }
-            match subscribers::by_msisdn(st, tenant_id, &norm).await? {
-                Some(s) => out.push(s),
-                None => skipped.push(Skipped {
-                    msisdn: m,
-                    reason: "no such subscriber".into(),
-                }),
-            }
-        }
-        return Ok(out);
-    }
-    let search = Search {
-        q: a.query.as_deref(),
-        label: a.label.as_deref(),
+    let Some(list) = listed else {
+        let search = Search {
+            q: a.query.as_deref(),
+            label: a.label.as_deref(),
+        };
+        return Ok(subscribers::recipients(st, tenant_id, &search).await?);
     };
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let page = subscribers::list(st, tenant_id, &search, cursor.as_deref(), 500).await?;
-        out.extend(page.items);
-        match page.next_cursor {
-            Some(c) => cursor = Some(c),
-            None => break,
+    // (as given, normalised), first occurrence of each normalised MSISDN only.
+    let mut seen = HashSet::new();
+    let wanted: Vec<(String, String)> = list
+        .into_iter()
+        .filter_map(|m| {
+            let norm = crate::thc::normalize_msisdn(&m).unwrap_or_else(|| m.clone());
+            seen.insert(norm.clone()).then_some((m, norm))
+        })
+        .collect();
+    drop(seen);
+    let norms: Vec<&str> = wanted.iter().map(|(_, n)| n.as_str()).collect();
+    let mut found: HashMap<String, Recipient> =
+        subscribers::recipients_by_msisdn(st, tenant_id, &norms)
+            .await?
+            .into_iter()
+            .map(|r| (r.msisdn.clone(), r))
+            .collect();
+    let mut out = Vec::with_capacity(found.len());
+    for (m, norm) in wanted {
+        match found.remove(&norm) {
+            Some(r) => out.push(r),
+            None => skipped.push(Skipped {
+                msisdn: m,
+                reason: "no such subscriber".into(),
+            }),
         }
     }
     Ok(out)

@@ -8,7 +8,9 @@ use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use super::model::{Campaign, CampaignState, MessageView, MsgState, Sec, Spec, Stats};
 use crate::secrets::Slot;
-use crate::store::{MAX_PAGE, Page, Store, StoreError, from_json, now_ms, to_json};
+use crate::store::{
+    DbKind, MAX_PAGE, Page, Store, StoreError, from_json, json_rows, now_ms, to_json,
+};
 use crate::template::Variable;
 
 /// A campaign to insert.
@@ -58,6 +60,18 @@ pub struct NewMessage {
     /// Generated PIN.
     pub pin: Option<String>,
 }
+
+/// A queue row as passed to the insert: id, subscriber id, MSISDN, IMSI, IMEI, variables
+/// (JSON text), sealed PIN.
+type MessageRow<'a> = (
+    String,
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    String,
+    Option<String>,
+);
 
 const CAMPAIGN_COLS: &str = "id, name, profile_id, profile_name, profile_version, sec, pin_mode, \
     rate, max_attempts, state, total, created_by, created_at, updated_at, finished_at";
@@ -151,57 +165,56 @@ pub async fn create(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    // Multi-row inserts: 100,000 single-row statements would take minutes on SQLite.
-    const COLS: usize = 11;
-    for (chunk_no, chunk) in messages.chunks(400).enumerate() {
-        let mut sql = String::from(
-            "INSERT INTO campaign_messages (id, campaign_id, tenant_id, subscriber_id, msisdn, imsi, imei, \
-             vars, pin, state, segments, attempts, next_at, lease_owner, lease_until, error, updated_at) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            let b = i * COLS;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!(
-                "(${},${},${},${},${},${},${},${},${},'queued',0,0,${},NULL,NULL,NULL,${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9,
-                b + 10,
-                b + 11
-            ));
+    // The rows go in as one JSON array parameter per statement (see `store::json_rows`):
+    // one statement text, prepared once, and no per-parameter cost (a multi-row VALUES list
+    // with 11 parameters per row made SQLite's linear `$N` lookup quadratic).
+    let sql = format!(
+        "INSERT INTO campaign_messages (id, campaign_id, tenant_id, subscriber_id, msisdn, imsi, imei, \
+         vars, pin, state, segments, attempts, next_at, lease_owner, lease_until, error, updated_at) \
+         SELECT j.value ->> 0, $1, $2, j.value ->> 1, j.value ->> 2, j.value ->> 3, j.value ->> 4, \
+         j.value ->> 5, j.value ->> 6, 'queued', 0, 0, $3, NULL, NULL, NULL, $4 FROM {}",
+        match st.kind {
+            DbKind::Sqlite => json_rows(st.kind, 5),
+            // jsonb: the array is parsed once; `->>` on `json` re-parses each row's text for
+            // every field (10,000 rows: 200 ms instead of 280 ms).
+            DbKind::Postgres => "jsonb_array_elements($5::jsonb) AS j(value)".into(),
         }
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for (i, m) in chunk.iter().enumerate() {
-            let id = format!("{}.{:07}", c.id, chunk_no * 400 + i + 1);
-            let pin = st.seal_pin(
-                m.pin.as_deref(),
-                Slot::MessagePin {
-                    campaign: &c.id,
-                    message: &id,
-                },
-            )?;
-            q = q
-                .bind(id)
-                .bind(c.id.clone())
-                .bind(c.tenant_id.to_owned())
-                .bind(m.subscriber_id.clone())
-                .bind(m.msisdn.clone())
-                .bind(m.imsi.clone())
-                .bind(m.imei.clone())
-                .bind(to_json(&m.vars))
-                .bind(pin)
-                .bind(now)
-                .bind(now);
-        }
-        q.execute(&mut *tx).await?;
+    );
+    // Chunks bound the size of one parameter (about 1 MB at 10,000 rows).
+    const CHUNK: usize = 10_000;
+    for (chunk_no, chunk) in messages.chunks(CHUNK).enumerate() {
+        let rows: Vec<MessageRow<'_>> = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let id = format!("{}.{:07}", c.id, chunk_no * CHUNK + i + 1);
+                // Sealed for this row: the value opens only as this message's PIN.
+                let pin = st.seal_pin(
+                    m.pin.as_deref(),
+                    Slot::MessagePin {
+                        campaign: &c.id,
+                        message: &id,
+                    },
+                )?;
+                Ok((
+                    id,
+                    m.subscriber_id.as_str(),
+                    m.msisdn.as_str(),
+                    m.imsi.as_deref(),
+                    m.imei.as_deref(),
+                    to_json(&m.vars),
+                    pin,
+                ))
+            })
+            .collect::<Result<_, StoreError>>()?;
+        sqlx::query(AssertSqlSafe(sql.as_str()))
+            .bind(&c.id)
+            .bind(c.tenant_id)
+            .bind(now)
+            .bind(now)
+            .bind(to_json(&rows))
+            .execute(&mut *tx)
+            .await?;
     }
     let mut h = HashMap::new();
     h.insert((c.id.clone(), MsgState::Queued), messages.len() as i64);

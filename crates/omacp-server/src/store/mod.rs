@@ -190,6 +190,42 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
     serde_json::from_str(s).map_err(|_| StoreError::Corrupt(what))
 }
 
+/// A list of strings passed as one JSON array in parameter `$n`, matched against column
+/// `col`: `(from, cond)`, where `from` goes after the statement's table (` FROM …` in an
+/// UPDATE, `, …` in a SELECT) and `cond` into its WHERE. One parameter per list instead of
+/// one per item: no chunking, one statement text whatever the batch size (prepared once),
+/// and no cost per named parameter (SQLite looks `$N` names up linearly, which made large
+/// `IN ($4,…,$403)` lists quadratic).
+///
+/// SQLite: `col IN (SELECT value FROM json_each($n))`, planned as a lookup per item.
+/// PostgreSQL: a join with `json_array_elements_text`. Not `IN (subquery)`: with the
+/// statistics of a fresh queue it was planned as a nested loop rescanning the list for
+/// every row of the partial index on submitted rows (quadratic, 0.6 s for 1,000 ids).
+pub(crate) fn by_list(kind: DbKind, col: &str, n: usize, update: bool) -> (String, String) {
+    match kind {
+        DbKind::Sqlite => (
+            String::new(),
+            format!("{col} IN (SELECT value FROM json_each(${n}))"),
+        ),
+        DbKind::Postgres => (
+            format!(
+                "{} json_array_elements_text(${n}::json) AS j(value)",
+                if update { " FROM" } else { "," }
+            ),
+            format!("{col} = j.value"),
+        ),
+    }
+}
+
+/// Rows passed as one JSON array of arrays in parameter `$n`: a table `j` whose column
+/// `value` is one row; fields are read with `j.value ->> i` (text on PostgreSQL: cast).
+pub(crate) fn json_rows(kind: DbKind, n: usize) -> String {
+    match kind {
+        DbKind::Sqlite => format!("json_each(${n}) AS j"),
+        DbKind::Postgres => format!("json_array_elements(${n}::json) AS j(value)"),
+    }
+}
+
 /// Bumps a tenant's generation (inside the caller's transaction) and returns the new one.
 pub(crate) async fn bump_generation(
     conn: &mut sqlx::AnyConnection,

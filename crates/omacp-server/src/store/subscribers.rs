@@ -8,8 +8,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::{
-    MAX_PAGE, Page, Store, StoreError, bump_generation, conflict, from_json, new_id, now_ms,
-    to_json,
+    MAX_PAGE, Page, Store, StoreError, bump_generation, by_list, conflict, from_json, new_id,
+    now_ms, to_json,
 };
 
 /// A stored subscriber.
@@ -176,6 +176,28 @@ pub struct Search<'a> {
     pub label: Option<&'a str>,
 }
 
+impl Search<'_> {
+    /// The LIKE patterns of [`search_cond`]: MSISDN/IMSI/IMEI prefix, and label.
+    fn patterns(&self) -> (Option<String>, Option<String>) {
+        let q = self.q.map(|q| format!("{}%", like_escape(q)));
+        // Labels are a JSON array of strings, so `"label"` with its quotes matches one whole
+        // label.
+        let label = self
+            .label
+            .map(|l| format!("%{}%", like_escape(&to_json(&l))));
+        (q, label)
+    }
+}
+
+/// The search filter, with the patterns of [`Search::patterns`] in `$n` and `$n+1`.
+fn search_cond(n: usize) -> String {
+    let l = n + 1;
+    format!(
+        "(${n} IS NULL OR msisdn LIKE ${n} ESCAPE '\\' OR imsi LIKE ${n} ESCAPE '\\' \
+         OR imei LIKE ${n} ESCAPE '\\') AND (${l} IS NULL OR labels LIKE ${l} ESCAPE '\\')"
+    )
+}
+
 /// A page of the tenant's subscribers matching `search`.
 pub async fn list(
     st: &Store,
@@ -185,15 +207,10 @@ pub async fn list(
     limit: i64,
 ) -> Result<Page<Subscriber>, StoreError> {
     let limit = limit.clamp(1, MAX_PAGE);
-    let q = search.q.map(|q| format!("{}%", like_escape(q)));
-    // Labels are a JSON array of strings, so `"label"` with its quotes matches one whole label.
-    let label = search
-        .label
-        .map(|l| format!("%{}%", like_escape(&to_json(&l))));
+    let (q, label) = search.patterns();
     let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLS} FROM subscribers WHERE tenant_id = $1 AND id > $2 \
-         AND ($3 IS NULL OR msisdn LIKE $3 ESCAPE '\\' OR imsi LIKE $3 ESCAPE '\\' OR imei LIKE $3 ESCAPE '\\') \
-         AND ($4 IS NULL OR labels LIKE $4 ESCAPE '\\') ORDER BY id LIMIT $5"
+        "SELECT {COLS} FROM subscribers WHERE tenant_id = $1 AND id > $2 AND {} ORDER BY id LIMIT $5",
+        search_cond(3)
     )))
     .bind(tenant_id)
     .bind(cursor.unwrap_or(""))
@@ -206,6 +223,83 @@ pub async fn list(
     .map(row)
     .collect::<Result<Vec<_>, _>>()?;
     Ok(Page::from_rows(rows, limit, |s| &s.id))
+}
+
+/// What a campaign needs of a subscriber (the queue row copies it).
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    /// Id.
+    pub id: String,
+    /// MSISDN.
+    pub msisdn: String,
+    /// IMSI.
+    pub imsi: Option<String>,
+    /// IMEI.
+    pub imei: Option<String>,
+    /// Variable values.
+    pub vars: BTreeMap<String, String>,
+}
+
+const RECIPIENT_COLS: &str = "id, msisdn, imsi, imei, vars";
+
+fn recipient(r: &AnyRow) -> Result<Recipient, StoreError> {
+    Ok(Recipient {
+        id: r.try_get("id")?,
+        msisdn: r.try_get("msisdn")?,
+        imsi: r.try_get("imsi")?,
+        imei: r.try_get("imei")?,
+        vars: from_json(&r.try_get::<String, _>("vars")?, "subscribers.vars")?,
+    })
+}
+
+/// Every subscriber of the tenant matching `search`, in id order (a campaign audience).
+/// One query: paging through a large tenant costs a scan of its rows per page.
+pub async fn recipients(
+    st: &Store,
+    tenant_id: &str,
+    search: &Search<'_>,
+) -> Result<Vec<Recipient>, StoreError> {
+    let (q, label) = search.patterns();
+    sqlx::query(AssertSqlSafe(format!(
+        "SELECT {RECIPIENT_COLS} FROM subscribers WHERE tenant_id = $1 AND {} ORDER BY id",
+        search_cond(2)
+    )))
+    .bind(tenant_id)
+    .bind(q)
+    .bind(label)
+    .fetch_all(&st.pool)
+    .await?
+    .iter()
+    .map(recipient)
+    .collect()
+}
+
+/// The tenant's subscribers with these (normalised) MSISDNs, in no particular order; MSISDNs
+/// without a subscriber are absent. One query, with the list in one JSON parameter.
+pub async fn recipients_by_msisdn(
+    st: &Store,
+    tenant_id: &str,
+    msisdns: &[&str],
+) -> Result<Vec<Recipient>, StoreError> {
+    if msisdns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (from, cond) = by_list(st.kind, "subscribers.msisdn", 2, false);
+    sqlx::query(AssertSqlSafe(format!(
+        "SELECT {} FROM subscribers{from} WHERE subscribers.tenant_id = $1 AND {cond}",
+        RECIPIENT_COLS
+            .split(", ")
+            .map(|c| format!("subscribers.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+    .bind(tenant_id)
+    .bind(to_json(&msisdns))
+    .fetch_all(&st.pool)
+    .await?
+    .iter()
+    .map(recipient)
+    .collect()
 }
 
 fn like_escape(s: &str) -> String {
