@@ -382,7 +382,17 @@ async fn large_audience(db: Db) {
             ),
             "row {n}"
         );
-        let pin = r.pin.as_deref().expect("a generated PIN per message");
+        // Stored sealed (docs/secrets-at-rest.md); the clear PINs come from `/pins`.
+        let sealed = r.pin.as_deref().expect("a generated PIN per message");
+        assert!(sealed.starts_with("v1:"), "row {n}: {sealed}");
+    }
+    let (st, v) = api.get(&format!("/api/v1/campaigns/{cid}/pins")).await;
+    assert_eq!(st.as_u16(), 200, "{v}");
+    let listed = v.as_array().unwrap();
+    assert_eq!(listed.len(), expected.len());
+    for (e, s) in listed.iter().zip(&expected) {
+        assert_eq!(e["msisdn"].as_str(), Some(s.msisdn.as_str()));
+        let pin = e["pin"].as_str().unwrap();
         assert!(pin.len() == 6 && pin.bytes().all(|b| b.is_ascii_digit()));
         pins.insert(pin.to_owned());
     }
