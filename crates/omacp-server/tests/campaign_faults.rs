@@ -10,7 +10,6 @@ mod common;
 use campaign_util::*;
 use common::*;
 use omacp_sandbox::{HandsetSpec, Sandbox};
-use omacp_server::campaign::config::{RouteKind, SmscRoute};
 use omacp_smpp::smsc::{Faults, SmscConfig};
 use omacp_smpp::status::Status;
 use serde_json::json;
@@ -20,18 +19,6 @@ async fn sandbox_with(faults: Faults) -> Sandbox {
     let mut cfg = SmscConfig::new("faulty", Vec::new());
     cfg.faults = faults;
     Sandbox::start(l, cfg, &[]).unwrap()
-}
-
-fn route_to(sb: &Sandbox) -> SmscRoute {
-    SmscRoute {
-        name: "faulty".into(),
-        kind: RouteKind::Smpp,
-        url: format!("smpp://omacp:secret@{}", sb.local_addr()),
-        tenants: Vec::new(),
-        window: 8,
-        rate: 0,
-        dlr_url: None,
-    }
 }
 
 /// `n` subscribers on the server and a handset for each in the sandbox.
@@ -64,7 +51,7 @@ async fn temporary_faults(db: Db) {
     })
     .await;
     let mut cfg = config(&db);
-    cfg.campaign.smsc = vec![route_to(&sb)];
+    cfg.campaign.smsc = vec![route_to("faulty", &sb)];
     let s = server(cfg).await;
     let api = s.admin.clone();
     let prof = profile(&api, "apn").await;
@@ -114,7 +101,7 @@ async fn permanent_errors(db: Db) {
     })
     .await;
     let mut cfg = config(&db);
-    cfg.campaign.smsc = vec![route_to(&sb)];
+    cfg.campaign.smsc = vec![route_to("faulty", &sb)];
     let s = server(cfg).await;
     let api = s.admin.clone();
     let prof = profile(&api, "apn").await;

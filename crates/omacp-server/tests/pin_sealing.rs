@@ -16,7 +16,6 @@ use omacp_bearer::wsp::PushPdu;
 use omacp_sandbox::{HandsetSpec, Happened, Sandbox};
 use omacp_sec::{Credentials, Pin, SecMethod, Verdict, verify};
 use omacp_server::Config;
-use omacp_server::campaign::config::{RouteKind, SmscRoute};
 use omacp_server::campaign::store as cstore;
 use omacp_server::serve::{ServeError, start};
 use omacp_server::store::StoreError;
@@ -27,18 +26,6 @@ use sqlx::{AnyPool, Row};
 async fn sandbox() -> Sandbox {
     let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     Sandbox::start(l, SmscConfig::new("pins", Vec::new()), &[]).unwrap()
-}
-
-fn route_to(sb: &Sandbox) -> SmscRoute {
-    SmscRoute {
-        name: "pins".into(),
-        kind: RouteKind::Smpp,
-        url: format!("smpp://omacp:secret@{}", sb.local_addr()),
-        tenants: Vec::new(),
-        window: 8,
-        rate: 0,
-        dlr_url: None,
-    }
 }
 
 fn imsi_of(msisdn: &str) -> String {
@@ -110,7 +97,7 @@ fn received_pdu(sb: &Sandbox, msisdn: &str) -> Vec<u8> {
 async fn sealed_pins_sign_and_survive_a_legacy_start(db: Db) {
     let sb = sandbox().await;
     let mut cfg = config(&db);
-    cfg.campaign.smsc = vec![route_to(&sb)];
+    cfg.campaign.smsc = vec![route_to("pins", &sb)];
     let s = server(cfg.clone()).await;
     let api = s.admin.clone();
     let pool = s.started.state.store.pool.clone();

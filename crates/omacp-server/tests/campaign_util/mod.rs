@@ -7,6 +7,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::common::Api;
+use omacp_sandbox::Sandbox;
+use omacp_server::campaign::config::{RouteKind, SmscRoute};
 
 pub const IMSI: &str = "001010123456789";
 
@@ -82,5 +84,18 @@ pub async fn all_messages(api: &Api, id: &str) -> Vec<Value> {
             Some(c) => cursor = c.to_owned(),
             None => return out,
         }
+    }
+}
+
+/// An unthrottled SMPP route named `name` to the sandbox's SMSC.
+pub fn route_to(name: &str, sb: &Sandbox) -> SmscRoute {
+    SmscRoute {
+        name: name.into(),
+        kind: RouteKind::Smpp,
+        url: format!("smpp://omacp:secret@{}", sb.local_addr()),
+        tenants: Vec::new(),
+        window: 8,
+        rate: 0,
+        dlr_url: None,
     }
 }
