@@ -195,7 +195,11 @@ async fn sealed_pins_sign_and_survive_a_legacy_start(db: Db) {
         .execute(&pool)
         .await
         .unwrap();
-    sqlx::query("DELETE FROM omacp_schema WHERE version = 7")
+    sqlx::query("DROP INDEX subscribers_by_tenant_id")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM omacp_schema WHERE version >= 7")
         .execute(&pool)
         .await
         .unwrap();

@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0005_login_throttle.sql"),
     include_str!("../../migrations/0006_runner_routes.sql"),
     include_str!("../../migrations/0007_data_key.sql"),
+    include_str!("../../migrations/0008_subscribers_by_tenant_id.sql"),
 ];
 
 /// The schema version this binary writes.
