@@ -11,7 +11,8 @@ pub fn fill_random(buf: &mut [u8]) {
     getrandom::fill(buf).expect("operating system random source");
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lower-case hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
         s.push_str(&format!("{b:02x}"));

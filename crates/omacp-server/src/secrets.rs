@@ -113,10 +113,7 @@ impl DataKey {
         let mut h = Sha256::new();
         h.update(b"omacp data key id v1\0");
         h.update(bytes);
-        let id = h.finalize()[..8]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let id = crate::auth::hex(&h.finalize()[..8]);
         DataKey {
             cipher: ChaCha20Poly1305::new(&(*bytes).into()),
             id,
@@ -178,11 +175,6 @@ impl DataKey {
         );
         let text = std::str::from_utf8(&plain).map_err(|_| OpenError)?;
         Ok(Zeroizing::new(text.to_owned()))
-    }
-
-    /// Seals an optional value.
-    pub fn seal_opt(&self, plain: Option<&str>, slot: Slot<'_>) -> Option<String> {
-        plain.map(|p| self.seal(p, slot))
     }
 
     /// The key the configuration names: `data_key` (or `OMACP_DATA_KEY`) when set, else

@@ -109,7 +109,6 @@ async fn resolve(
             seen.insert(norm.clone()).then_some((m, norm))
         })
         .collect();
-    drop(seen);
     let norms: Vec<&str> = wanted.iter().map(|(_, n)| n.as_str()).collect();
     let mut found: HashMap<String, Recipient> =
         subscribers::recipients_by_msisdn(st, tenant_id, &norms)
