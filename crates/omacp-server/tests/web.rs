@@ -257,6 +257,10 @@ async fn web_ui(db: Db) {
     let (st, _, html) = op.get(&format!("/ui/campaigns/{cid}")).await;
     assert_eq!(st, StatusCode::OK);
     assert!(html.contains(">paused<"), "created paused");
+    assert!(
+        html.contains("data-refresh"),
+        "unfinished: the page refreshes"
+    );
     let (st, _, _) = op
         .post(&format!("/ui/campaigns/{cid}/resume"), &[("_csrf", "x")])
         .await;
@@ -276,6 +280,26 @@ async fn web_ui(db: Db) {
     assert_eq!(st, StatusCode::SEE_OTHER);
     let (_, _, html) = op.get(&format!("/ui/campaigns/{cid}")).await;
     assert!(html.contains(">cancelled<"), "cancelled");
+    assert!(
+        !html.contains("data-refresh"),
+        "finished: the page stops refreshing"
+    );
+    // Every message final but the campaign still `running` (the moment before the
+    // runner's sweep marks it done): the page must keep refreshing, or it would show
+    // `running` for good. The sweep may win the race to this page; then it shows `done`.
+    let store = omacp_server::Store::open(&db.url()).await.unwrap();
+    sqlx::query("UPDATE campaigns SET state = 'running', finished_at = NULL WHERE id = $1")
+        .bind(&cid)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+    store.pool.close().await;
+    let (_, _, html) = op.get(&format!("/ui/campaigns/{cid}")).await;
+    if html.contains(">running<") {
+        assert!(html.contains("data-refresh"), "running: the page refreshes");
+    } else {
+        assert!(html.contains(">done<") && !html.contains("data-refresh"));
+    }
     // The subscriber's page lists what campaigns did for them; another tenant gets 404.
     let (_, _, html) = op.get("/ui/subscribers?label=web").await;
     let sid = html

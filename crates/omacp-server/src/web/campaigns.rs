@@ -20,7 +20,7 @@ use crate::AppState;
 use crate::api::PageQuery;
 use crate::api::campaigns::{self as api, CampaignBody, CampaignView, HandsetView, MessageQuery};
 use crate::campaign::create::Audience;
-use crate::campaign::model::{Campaign, MSG_STATES, MessageView, Sec};
+use crate::campaign::model::{Campaign, CampaignState, MSG_STATES, MessageView, Sec};
 use crate::error::ApiError;
 use crate::store::profiles;
 use crate::store::users::Role;
@@ -304,6 +304,10 @@ struct DetailPage {
     states: Vec<&'static str>,
     next: Option<String>,
     sandbox: bool,
+    /// The page keeps refreshing: messages are still moving, or the campaign is still
+    /// `running` after its last message went final (the runner's sweep, once a second,
+    /// marks it `done`; a page that stopped in between would show `running` for good).
+    live: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -343,6 +347,7 @@ async fn detail(
         states: MSG_STATES.iter().map(|s| s.as_str()).collect(),
         next: page.next_cursor,
         sandbox: st.campaigns.sandbox.get().is_some(),
+        live: !v.finished || v.campaign.state == CampaignState::Running,
         v,
     }))
 }
